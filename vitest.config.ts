@@ -1,9 +1,40 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Three projects, selected by file name (STYLE.md §5.5):
+ * - unit: colocated `*.test.ts` beside the code;
+ * - pg: `*.pg.test.ts`, run against a real PostgreSQL (a throwaway cluster or TEST_PG_URL);
+ * - e2e: `packages/e2e`, black-box tests that start real Hull processes.
+ */
 export default defineConfig({
   test: {
-    include: ["packages/*/src/**/*.test.ts"],
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    hookTimeout: 120_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["packages/*/src/**/*.test.ts"],
+          exclude: ["**/*.pg.test.ts", "**/node_modules/**"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "pg",
+          include: ["packages/*/src/**/*.pg.test.ts"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "e2e",
+          include: ["packages/e2e/**/*.test.ts"],
+          exclude: ["**/node_modules/**", "**/fixtures/**"],
+          fileParallelism: false,
+        },
+      },
+    ],
   },
 });
