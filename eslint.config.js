@@ -7,7 +7,7 @@ const layers = ["shared", "errors", "values", "storage", "engine", "model", "run
 function restrictedLayers(layer) {
   const index = layers.indexOf(layer);
   const forbidden = layers.slice(index + 1);
-  if (layer === "storage") forbidden.push("values", "engine");
+  if (layer === "storage") forbidden.push("values");
   if (layer === "sync") forbidden.push("http");
   if (layer === "http") forbidden.push("sync");
   return forbidden.map((name) => ({

@@ -24,6 +24,7 @@ export default defineConfig({
         test: {
           name: "pg",
           include: ["packages/*/src/**/*.pg.test.ts"],
+          globalSetup: ["packages/backend/src/storage/postgres/test-global-setup.ts"],
         },
       },
       {
