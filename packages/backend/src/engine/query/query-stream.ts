@@ -1,0 +1,175 @@
+/**
+ * Runs a `QueryPlan` over an `IndexReader`: the source interval is scanned in order and each
+ * document passes through the operators in the order the query lists them (`filter` then `limit`
+ * differs from `limit` then `filter`), one document per `next()`.
+ */
+import { badRequest } from "../../errors/backend-error.js";
+import type { KeyInterval, Order } from "../../storage/persistence.js";
+import type { Document } from "../../values/value.js";
+import { computeQueryFingerprint, type CursorPosition } from "./cursor.js";
+import { evaluateFilter } from "./filter.js";
+import type { IndexReader, ResolvedIndex } from "./index-reader.js";
+import { compileIndexRange } from "./index-range.js";
+import { IndexScanSource, type ScanBounds } from "./index-scan-source.js";
+import type { QueryOperator, QueryPlan } from "./query-plan.js";
+
+/** The index a full table scan reads: documents in `_creationTime` order. */
+export const CREATION_TIME_INDEX = "by_creation_time";
+
+/**
+ * Starts executing `plan`. Resolves the index and compiles the range at once (synchronously, so
+ * the `queryStream` syscall can answer immediately); nothing is read until the first `next()`.
+ *
+ * @throws BackendError BadRequest `IndexNotFoundError` for an unknown index, the index-range
+ *   errors of `compileIndexRange`, `SearchNotSupported` for search queries, and whatever
+ *   `resolveIndex` throws (e.g. an index still backfilling).
+ */
+export function openQueryStream(
+  reader: IndexReader,
+  plan: QueryPlan,
+  bounds: ScanBounds = {},
+): QueryStream {
+  const { source } = plan;
+  switch (source.type) {
+    case "FullTableScan": {
+      const index = mustResolve(reader, source.tableName, CREATION_TIME_INDEX);
+      return new QueryStream(
+        reader,
+        plan,
+        index,
+        { start: new Uint8Array(0), end: null },
+        source.order,
+        bounds,
+      );
+    }
+    case "IndexRange": {
+      const index = mustResolve(reader, source.tableName, source.indexName);
+      const name = `${source.tableName}.${source.indexName}`;
+      const interval = compileIndexRange(name, index.fields, source.range);
+      return new QueryStream(
+        reader,
+        plan,
+        index,
+        interval,
+        source.order,
+        bounds,
+      );
+    }
+    case "Search":
+      throw badRequest(
+        "SearchNotSupported",
+        `Full text search is not supported yet (query on search index ` +
+          `${source.tableName}.${source.indexName}).`,
+      );
+    default:
+      return source satisfies never;
+  }
+}
+
+function mustResolve(
+  reader: IndexReader,
+  tableName: string,
+  indexName: string,
+): ResolvedIndex {
+  const index = reader.resolveIndex(tableName, indexName);
+  if (index === null) {
+    throw badRequest(
+      "IndexNotFoundError",
+      `Index ${tableName}.${indexName} not found.`,
+    );
+  }
+  return index;
+}
+
+/** A running query. Create it with `openQueryStream`. */
+export class QueryStream {
+  readonly #plan: QueryPlan;
+  readonly #index: ResolvedIndex;
+  readonly #source: IndexScanSource;
+  /** Documents emitted so far by each `limit` operator, by operator position. */
+  readonly #emitted: number[];
+  #closed = false;
+  #fingerprint: Uint8Array | null = null;
+
+  /** Use `openQueryStream`. */
+  constructor(
+    reader: IndexReader,
+    plan: QueryPlan,
+    index: ResolvedIndex,
+    interval: KeyInterval,
+    order: Order,
+    bounds: ScanBounds,
+  ) {
+    this.#plan = plan;
+    this.#index = index;
+    this.#source = new IndexScanSource(reader, index, interval, order, bounds);
+    this.#emitted = plan.operators.map(() => 0);
+  }
+
+  /** The index the query reads (for a full table scan, `by_creation_time`). */
+  get index(): ResolvedIndex {
+    return this.#index;
+  }
+
+  /** The fingerprint binding pagination cursors to this query and index. */
+  get fingerprint(): Uint8Array {
+    this.#fingerprint ??= computeQueryFingerprint(
+      this.#plan,
+      this.#index.fields,
+    );
+    return this.#fingerprint;
+  }
+
+  /** Where the scan stands (see `IndexScanSource.position`); what `continueCursor` encodes. */
+  get position(): CursorPosition | null {
+    return this.#source.position;
+  }
+
+  /** A middle position of the scanned rows, for `splitCursor`; null when not tracked or too few. */
+  get splitPosition(): CursorPosition | null {
+    return this.#source.splitPosition;
+  }
+
+  /** True when the scan passed three quarters of its read limits. */
+  isApproachingDataLimit(): boolean {
+    return this.#source.isApproachingDataLimit();
+  }
+
+  /**
+   * The next document of the result, or null at the end (and forever after, or after `close()`).
+   *
+   * @throws BackendError from filter evaluation (`EvalError`), from the page maximums
+   *   (`PaginationLimit`) and from the reader (transaction limits). The stream may be retried
+   *   or closed afterwards.
+   */
+  async next(): Promise<Document | null> {
+    if (this.#closed) return null;
+    const document = await this.#pull(this.#plan.operators.length);
+    return this.#closed ? null : document;
+  }
+
+  /** Stops the query and releases its scan. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#source.close();
+  }
+
+  /** The next document out of the first `stage` operators (stage 0 is the source). */
+  async #pull(stage: number): Promise<Document | null> {
+    if (stage === 0) return (await this.#source.next())?.document ?? null;
+    const operator = this.#plan.operators[stage - 1] as QueryOperator;
+    if (operator.type === "limit") {
+      const emitted = this.#emitted[stage - 1] ?? 0;
+      if (emitted >= operator.limit) return null;
+      const document = await this.#pull(stage - 1);
+      if (document !== null) this.#emitted[stage - 1] = emitted + 1;
+      return document;
+    }
+    for (;;) {
+      const document = await this.#pull(stage - 1);
+      if (document === null || evaluateFilter(operator.expression, document))
+        return document;
+    }
+  }
+}
