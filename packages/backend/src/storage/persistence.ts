@@ -6,7 +6,17 @@
  * index keys are opaque byte strings whose byte order is the order the engine wants, and table,
  * index and document identifiers are opaque strings. Every implementation passes
  * `persistence.suite.ts`.
+ *
+ * Errors: every method rejects with a `BackendError`. A write refused because a row with the same
+ * primary key exists (under `Error`) has `shortMsg` {@link PERSISTENCE_CONFLICT}; any other driver
+ * failure is an `OperationalInternalServerError` whose `cause` is the driver's error.
+ *
+ * Byte strings handed to a driver are copied or written before the call returns, so callers may
+ * reuse their buffers; byte strings a driver returns must not be mutated.
  */
+
+/** `shortMsg` of the error a write gets when a row it appends already exists (strategy `Error`). */
+export const PERSISTENCE_CONFLICT = "PersistenceConflict";
 
 /** Commit timestamp: u64 nanoseconds since the Unix epoch. */
 export type Timestamp = bigint;
@@ -15,12 +25,7 @@ export type Order = "asc" | "desc";
 
 /** A JSON value as stored in globals. */
 export type JsonValue =
-  | null
-  | boolean
-  | number
-  | string
-  | JsonValue[]
-  | { [key: string]: JsonValue };
+  null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /** One revision of one document. A delete is a revision whose `value` is null (a tombstone). */
 export interface DocumentLogEntry {
@@ -74,7 +79,13 @@ export interface TimestampRange {
  */
 export type ConflictStrategy = "Error" | "Overwrite";
 
-/** One atomic append: every row lands, or none does. Rows may carry different timestamps. */
+/**
+ * One atomic append: every row lands, or none does. Rows may carry different timestamps.
+ *
+ * The caller keeps the log consistent, drivers do not check it: a write never holds two rows with
+ * the same primary key, and every index entry that is not `deleted` points at a document revision
+ * `(tableId, docId, ts)` that is written in the same or an earlier write and is not a tombstone.
+ */
 export interface PersistenceWrite {
   readonly documents: readonly DocumentLogEntry[];
   readonly indexes: readonly IndexEntry[];
@@ -87,24 +98,45 @@ export interface PersistenceCapabilities {
 }
 
 export interface PersistenceReader {
-  /** The largest `ts` of any document revision, or null when the log is empty. */
+  /**
+   * The largest `ts` of any stored document revision, or null when there is none. Pruning can lower
+   * it (when it removes a trailing tombstone), so the engine keeps its own high-water mark in the
+   * globals.
+   */
   maxTs(): Promise<Timestamp | null>;
 
-  /** Every document revision whose `ts` is in `range`, ordered by `(ts, tableId, id)`. */
-  loadDocuments(range: TimestampRange, order: Order): AsyncIterable<DocumentLogEntry>;
+  /**
+   * Every stored document revision whose `ts` is in `range`, tombstones included, ordered by
+   * `(ts, tableId, id)`; `desc` reverses it. Identifiers compare as binary strings (`COLLATE "C"`
+   * in PostgreSQL); they are ASCII in practice, where every binary order agrees.
+   * Streams in batches: rows written or pruned while the iteration is suspended may or may not be
+   * seen.
+   */
+  loadDocuments(
+    range: TimestampRange,
+    order: Order,
+  ): AsyncIterable<DocumentLogEntry>;
 
   /**
    * The newest revision of document `(tableId, id)` with `ts <= readTs`, tombstones included, or
-   * null when there is none.
+   * null when there is none. A single indexed lookup.
    */
-  getDocument(tableId: string, id: string, readTs: Timestamp): Promise<DocumentLogEntry | null>;
+  getDocument(
+    tableId: string,
+    id: string,
+    readTs: Timestamp,
+  ): Promise<DocumentLogEntry | null>;
 
   /**
    * The entries of `indexId` whose key lies in `interval`, as of snapshot `readTs`: for each key,
    * the newest revision with `ts <= readTs`, skipped when it is a tombstone, joined with the
    * document revision `(tableId, docId, ts)`. Yields in key order (`asc` or `desc`), at most
-   * `limit` entries when given. A single indexed query (or a few large batches), never a query
-   * per row.
+   * `limit` entries when given (tombstones do not count). A single indexed query (or a few large
+   * batches), never a query per row. An interval whose `end` is not above its `start` is empty.
+   *
+   * The snapshot is stable across batches as long as nothing is written at `ts <= readTs` and
+   * nothing visible at `readTs` is pruned while the iteration is suspended. Throws when a visible
+   * entry's document revision is missing (the caller broke the {@link PersistenceWrite} rules).
    */
   indexScan(
     indexId: string,
@@ -129,17 +161,21 @@ export interface Persistence {
    */
   write(write: PersistenceWrite, conflict: ConflictStrategy): Promise<void>;
 
-  /** Sets a global; durable like `write`. */
+  /** Sets a global, replacing any previous value; durable like `write`. */
   writeGlobal(key: string, value: JsonValue): Promise<void>;
 
   /**
    * Retention: deletes every document revision and index entry that no snapshot at or after
    * `minSnapshotTs` can see (a revision shadowed by a newer one with `ts <= minSnapshotTs`, and
    * tombstones that are the newest revision at `minSnapshotTs`, with everything before them).
-   * Reads at `ts >= minSnapshotTs` return the same results before and after. Returns how many rows
-   * were deleted.
+   * Snapshot reads (`getDocument`, `indexScan`) at `ts >= minSnapshotTs` return the same results
+   * before and after, except that `getDocument` may return null where it returned a removed
+   * tombstone. `loadDocuments` no longer yields the removed revisions. Returns how many rows were
+   * deleted.
    */
-  pruneBefore(minSnapshotTs: Timestamp): Promise<{ documents: number; indexes: number }>;
+  pruneBefore(
+    minSnapshotTs: Timestamp,
+  ): Promise<{ documents: number; indexes: number }>;
 
   /** Releases the underlying resources; the instance is unusable afterwards. */
   close(): Promise<void>;
