@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 /** Each layer may import only the layers listed before it (see STYLE.md §5.1). */
-const layers = ["shared", "errors", "values", "storage", "engine", "model", "runtime", "sync", "http", "app", "cli"];
+const layers = ["shared", "errors", "values", "storage", "engine", "model", "runtime", "auth", "sync", "http", "app", "cli"];
 
 function restrictedLayers(layer) {
   const index = layers.indexOf(layer);

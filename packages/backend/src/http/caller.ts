@@ -1,0 +1,89 @@
+import { BackendError } from "../errors/backend-error.js";
+import type { JsonValue } from "../values/value.js";
+import { parseAuthorization } from "./authorization.js";
+import type { UserIdentity } from "./http-deps.js";
+import type { RouteContext } from "./route.js";
+
+/** Who is calling, after verification. */
+export interface Caller {
+  readonly isAdmin: boolean;
+  /** What `ctx.auth.getUserIdentity()` returns to the functions this caller runs. */
+  readonly identity: UserIdentity | null;
+}
+
+/**
+ * Verifies the caller of a function route: anonymous without a header, an admin (optionally
+ * acting as a user) with `Convex <key>[:<identity>]`. Throws 403 `BadAdminKey` for a key that
+ * does not verify.
+ */
+export function resolveCaller(context: RouteContext): Caller {
+  const auth = parseAuthorization(context.request.headers.get("authorization"));
+  switch (auth.type) {
+    case "none":
+      return { isAdmin: false, identity: null };
+    case "user":
+      // TODO(issue-5): verify the JWT against the app's auth.config.js providers. Until then a
+      // user token is treated as anonymous, which keeps `ConvexHttpClient.setAuth` callers working.
+      return { isAdmin: false, identity: null };
+    case "admin":
+      assertAdminKey(context, auth.adminKey);
+      return {
+        isAdmin: true,
+        identity: auth.actingAs === null ? null : toUserIdentity(auth.actingAs),
+      };
+    default:
+      return auth satisfies never;
+  }
+}
+
+/**
+ * Requires an admin caller, from the `Authorization` header or (push routes) an `adminKey` in
+ * the body. Throws 401 `MissingAdminKey` when there is none and 403 `BadAdminKey` when it does
+ * not verify.
+ */
+export function requireAdmin(
+  context: RouteContext,
+  bodyAdminKey?: unknown,
+): void {
+  const auth = parseAuthorization(context.request.headers.get("authorization"));
+  const key =
+    auth.type === "admin"
+      ? auth.adminKey
+      : typeof bodyAdminKey === "string"
+        ? bodyAdminKey
+        : null;
+  if (key === null) {
+    throw new BackendError(
+      "Unauthenticated",
+      "MissingAdminKey",
+      "This endpoint requires an admin key: send `Authorization: Convex <admin key>` (get one with `npx hull admin-key`).",
+    );
+  }
+  assertAdminKey(context, key);
+}
+
+function assertAdminKey(context: RouteContext, adminKey: string): void {
+  if (!context.deps.checkAdminKey(adminKey)) {
+    throw new BackendError(
+      "Forbidden",
+      "BadAdminKey",
+      `The provided admin key is not valid for this instance ("${context.deps.instance.instanceName}").`,
+    );
+  }
+}
+
+/** Fills `tokenIdentifier` the way Convex derives it when an impersonated identity lacks one. */
+function toUserIdentity(
+  attributes: Readonly<Record<string, unknown>>,
+): UserIdentity {
+  const identity = { ...attributes } as Record<string, JsonValue>;
+  const { issuer, subject } = identity;
+  if (
+    identity.tokenIdentifier === undefined &&
+    typeof issuer === "string" &&
+    typeof subject === "string"
+  ) {
+    identity.tokenIdentifier = `${issuer}|${subject}`;
+  }
+  return identity;
+}

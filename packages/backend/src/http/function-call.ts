@@ -1,0 +1,134 @@
+import { BackendError } from "../errors/backend-error.js";
+import type { JsonValue } from "../values/value.js";
+import { resolveCaller } from "./caller.js";
+import type { RunResult, UdfRequest, UdfType } from "./http-deps.js";
+import {
+  expectObject,
+  optionalStringField,
+  stringField,
+  type JsonObject,
+} from "./json-fields.js";
+import { MAX_FUNCTION_BODY_BYTES, readJsonBody } from "./request-body.js";
+import { jsonResponse } from "./responses.js";
+import type { RouteContext } from "./route.js";
+
+/*
+ * The shared path of `/api/query`, `/api/mutation`, `/api/action`, `/api/function` and
+ * `/api/query_at_ts`: body `{path, args, format}` (args an object or a one-element array), caller
+ * from the Authorization header, result as `{status, value | errorMessage, errorData?, logLines}`
+ * with HTTP 200 (wire protocol §2.2-2.3).
+ */
+
+/** The only value format Hull speaks; it is what every official client sends. */
+const CONVEX_ENCODED_JSON = "convex_encoded_json";
+
+/** What a function route asks of the shared path. */
+export interface FunctionRouteOptions {
+  /** The kind the route runs, or undefined for any kind (`/api/function`). */
+  readonly udfType: UdfType | undefined;
+  /** Only admins may call this route (`/api/function`). */
+  readonly adminOnly: boolean;
+  /** Reads the snapshot timestamp from the body (`/api/query_at_ts`). */
+  readonly readTs?: ((body: JsonObject) => bigint) | undefined;
+}
+
+/** Parses, authorises and runs one function call, and encodes its result. */
+export async function handleFunctionCall(
+  context: RouteContext,
+  options: FunctionRouteOptions,
+): Promise<Response> {
+  const caller = resolveCaller(context);
+  if (options.adminOnly && !caller.isAdmin) {
+    throw new BackendError(
+      "Unauthenticated",
+      "MissingAdminKey",
+      "This endpoint runs any function, including internal ones, and requires an admin key: send `Authorization: Convex <admin key>`.",
+    );
+  }
+  const body = expectObject(
+    await readJsonBody(context.request, { maxBytes: MAX_FUNCTION_BODY_BYTES }),
+    "the request body",
+  );
+  parseFormat(body);
+  assertRootComponent(body);
+  const request: UdfRequest = {
+    udfPath: parseUdfPath(body),
+    udfType: options.udfType,
+    args: parseArgs(body.args),
+    identity: caller.identity,
+    allowInternal: caller.isAdmin,
+    readTs: options.readTs?.(body),
+  };
+  const result = await context.deps.functions.run(request);
+  return jsonResponse(encodeRunResult(result));
+}
+
+function parseUdfPath(body: JsonObject): string {
+  const path = stringField(body, "path");
+  if (path.trim() === "") {
+    throw new BackendError(
+      "BadRequest",
+      "InvalidFunctionPath",
+      "The function path is empty.",
+    );
+  }
+  return path;
+}
+
+/** Accepts `{…}` or `[{…}]`; missing args are `{}`. */
+function parseArgs(args: JsonValue | undefined): JsonValue {
+  if (args === undefined || args === null) return {};
+  const inner = Array.isArray(args) && args.length === 1 ? args[0] : args;
+  if (
+    inner === undefined ||
+    inner === null ||
+    typeof inner !== "object" ||
+    Array.isArray(inner)
+  ) {
+    throw new BackendError(
+      "BadRequest",
+      "InvalidArgs",
+      "Function arguments must be an object or an array holding one object.",
+    );
+  }
+  return inner;
+}
+
+function parseFormat(body: JsonObject): void {
+  const format = optionalStringField(body, "format");
+  if (format !== undefined && format !== CONVEX_ENCODED_JSON) {
+    throw new BackendError(
+      "BadRequest",
+      "UnsupportedFormat",
+      `Unsupported value format "${format}": Hull speaks "${CONVEX_ENCODED_JSON}" only.`,
+    );
+  }
+}
+
+function assertRootComponent(body: JsonObject): void {
+  const componentPath = optionalStringField(body, "componentPath");
+  if (componentPath !== undefined && componentPath !== "") {
+    throw new BackendError(
+      "BadRequest",
+      "ComponentsNotSupported",
+      `Hull does not run components yet (componentPath "${componentPath}").`,
+    );
+  }
+}
+
+/** The wire form of a function result: always HTTP 200, errors as `status: "error"`. */
+export function encodeRunResult(result: RunResult): JsonObject {
+  if (result.success) {
+    return {
+      status: "success",
+      value: result.value,
+      logLines: [...result.logLines],
+    };
+  }
+  return {
+    status: "error",
+    errorMessage: result.errorMessage,
+    ...(result.errorData === undefined ? {} : { errorData: result.errorData }),
+    logLines: [...result.logLines],
+  };
+}

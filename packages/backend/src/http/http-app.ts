@@ -1,0 +1,115 @@
+import { BackendError } from "../errors/backend-error.js";
+import { isPreflight, preflightResponse, withCors } from "./cors.js";
+import type { HttpDeps } from "./http-deps.js";
+import { errorResponse } from "./responses.js";
+import type { Route, RouteContext } from "./route.js";
+import { actionRoute } from "./routes/action.js";
+import { canonicalUrlsRoute } from "./routes/canonical-urls.js";
+import { checkAdminKeyRoute } from "./routes/check-admin-key.js";
+import { configHashesRoute } from "./routes/config-hashes.js";
+import { evaluatePushRoute } from "./routes/evaluate-push.js";
+import { evaluateSchemaRoute } from "./routes/evaluate-schema.js";
+import { finishPushRoute } from "./routes/finish-push.js";
+import { functionRoute } from "./routes/function.js";
+import { instanceNameRoute } from "./routes/instance-name.js";
+import { mutationRoute } from "./routes/mutation.js";
+import { queryAtTsRoute } from "./routes/query-at-ts.js";
+import { queryTsRoute } from "./routes/query-ts.js";
+import { queryRoute } from "./routes/query.js";
+import { reportPushCompletedRoute } from "./routes/report-push-completed.js";
+import { rootRoute } from "./routes/root.js";
+import { startPushRoute } from "./routes/start-push.js";
+import { streamFunctionLogsRoute } from "./routes/stream-function-logs.js";
+import { versionRoute } from "./routes/version.js";
+import { waitForSchemaRoute } from "./routes/wait-for-schema.js";
+
+/** A fetch-style handler: one `Request` in, one `Response` out. */
+export type FetchHandler = (request: Request) => Promise<Response>;
+
+/** Every route of the client port except HTTP actions. */
+export const ROUTES: readonly Route[] = [
+  rootRoute,
+  versionRoute,
+  instanceNameRoute,
+  checkAdminKeyRoute,
+  canonicalUrlsRoute,
+  configHashesRoute,
+  evaluateSchemaRoute,
+  evaluatePushRoute,
+  startPushRoute,
+  waitForSchemaRoute,
+  finishPushRoute,
+  reportPushCompletedRoute,
+  queryRoute,
+  mutationRoute,
+  actionRoute,
+  functionRoute,
+  queryTsRoute,
+  queryAtTsRoute,
+  streamFunctionLogsRoute,
+];
+
+/** Paths under this prefix on the client port are HTTP actions (`<cloud origin>/http/...`). */
+const HTTP_ACTION_PREFIX = "/http";
+
+/**
+ * The client port's HTTP surface (port 3210): the public function API, the CLI's admin and push
+ * API, health endpoints, CORS for browsers, and HTTP actions under `/http/`. Never rejects:
+ * every failure becomes a response through the one error exit (`responses.ts`).
+ */
+export function createHttpApp(deps: HttpDeps): FetchHandler {
+  const routes = new Map(
+    ROUTES.map((route) => [`${route.method} ${route.path}`, route]),
+  );
+  const site = createSiteApp(deps);
+  return async (request) => {
+    const url = new URL(request.url);
+    if (
+      url.pathname === HTTP_ACTION_PREFIX ||
+      url.pathname.startsWith(`${HTTP_ACTION_PREFIX}/`)
+    ) {
+      return await site(stripPrefix(request, url));
+    }
+    if (isPreflight(request)) return preflightResponse(request);
+    const route = routes.get(`${request.method} ${url.pathname}`);
+    const context: RouteContext = { request, url, deps };
+    try {
+      if (route === undefined) throw notFound(request.method, url.pathname);
+      return withCors(request, await route.handle(context));
+    } catch (error) {
+      return withCors(request, errorResponse(error, deps.logger));
+    }
+  };
+}
+
+/**
+ * The site port's surface (port 3211): every request is an HTTP action, routed by the app's
+ * `http.js`. Before the runtime offers HTTP actions, every path is a 404.
+ */
+export function createSiteApp(deps: HttpDeps): FetchHandler {
+  return async (request) => {
+    try {
+      const run = deps.functions.runHttpAction?.bind(deps.functions);
+      if (run === undefined)
+        throw notFound(request.method, new URL(request.url).pathname);
+      // TODO(issue-5): pass the verified identity of a `Bearer` token.
+      return await run(request, { identity: null });
+    } catch (error) {
+      return errorResponse(error, deps.logger);
+    }
+  };
+}
+
+function stripPrefix(request: Request, url: URL): Request {
+  const rewritten = new URL(url);
+  rewritten.pathname = url.pathname.slice(HTTP_ACTION_PREFIX.length) || "/";
+  return new Request(rewritten, request);
+}
+
+function notFound(method: string, path: string): BackendError {
+  return new BackendError(
+    "NotFound",
+    "NotFound",
+    `No endpoint for ${method} ${path}.`,
+  );
+}

@@ -1,0 +1,203 @@
+import http from "node:http";
+import type { Duplex } from "node:stream";
+import { BackendError } from "../errors/backend-error.js";
+import type { Logger } from "../shared/logger.js";
+import type { FetchHandler } from "./http-app.js";
+import { errorResponse } from "./responses.js";
+
+/**
+ * Takes over a socket after an HTTP `Upgrade` request (the WebSocket seam: `sync/` plugs its
+ * transport in here). It owns `socket` from then on and must close it.
+ */
+export type UpgradeHandler = (
+  request: http.IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+) => void;
+
+/** How to run a `NodeHttpServer`. */
+export interface NodeHttpServerOptions {
+  readonly fetch: FetchHandler;
+  readonly logger: Logger;
+  /** Interface to listen on; 127.0.0.1 unless the operator asks for more. */
+  readonly host?: string | undefined;
+  /** Port to listen on; 0 picks a free one (see `port` after `listen`). */
+  readonly port: number;
+  /** Requests with a larger body are refused before the handler sees them. */
+  readonly maxBodyBytes: number;
+  readonly upgrade?: UpgradeHandler | undefined;
+}
+
+// Longer than the 4-5 s idle timeouts of fetch clients, so they, not we, close idle sockets.
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+// How long `close()` waits for requests in flight before cutting their connections.
+const DEFAULT_DRAIN_MS = 5_000;
+
+/**
+ * Adapts Node's `http` server to a `FetchHandler`: converts each `IncomingMessage` to a
+ * `Request` (body buffered up to `maxBodyBytes`, `request.signal` aborted when the client goes
+ * away) and streams the `Response` back. Keep-alive is on. This is the only module that imports
+ * `node:http`.
+ */
+export class NodeHttpServer {
+  readonly #options: NodeHttpServerOptions;
+  readonly #server: http.Server;
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(options: NodeHttpServerOptions) {
+    this.#options = options;
+    this.#server = http.createServer((req, res) =>
+      this.#track(this.#serve(req, res)),
+    );
+    this.#server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    this.#server.on(
+      "upgrade",
+      (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (options.upgrade) options.upgrade(req, socket, head);
+        else socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+      },
+    );
+  }
+
+  /** Starts listening; resolves with the bound port. Rejects if the port is taken. */
+  async listen(): Promise<number> {
+    const host = this.#options.host ?? "127.0.0.1";
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once("error", reject);
+      this.#server.listen(this.#options.port, host, () => {
+        this.#server.off("error", reject);
+        resolve();
+      });
+    });
+    return this.port;
+  }
+
+  /** The bound port; only meaningful after `listen()`. */
+  get port(): number {
+    const address = this.#server.address();
+    return typeof address === "object" && address !== null
+      ? address.port
+      : this.#options.port;
+  }
+
+  /**
+   * Stops accepting connections, closes idle keep-alive sockets, waits up to `drainMs` for
+   * requests in flight, then cuts whatever is left. Safe to call twice.
+   */
+  async close(drainMs = DEFAULT_DRAIN_MS): Promise<void> {
+    if (!this.#server.listening) return;
+    const closed = new Promise<void>((resolve) =>
+      this.#server.close(() => resolve()),
+    );
+    this.#server.closeIdleConnections();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, drainMs);
+    });
+    await Promise.race([Promise.all([...this.#inFlight]), deadline]);
+    clearTimeout(timer);
+    this.#server.closeAllConnections();
+    await closed;
+  }
+
+  #track(work: Promise<void>): void {
+    this.#inFlight.add(work);
+    void work.finally(() => this.#inFlight.delete(work));
+  }
+
+  async #serve(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): Promise<void> {
+    const aborter = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) aborter.abort();
+    });
+    let response: Response;
+    try {
+      const request = await this.#toRequest(req, aborter.signal);
+      response = await this.#options.fetch(request);
+    } catch (error) {
+      response = errorResponse(error, this.#options.logger);
+      res.setHeader("Connection", "close");
+    }
+    await writeResponse(response, res);
+  }
+
+  async #toRequest(
+    req: http.IncomingMessage,
+    signal: AbortSignal,
+  ): Promise<Request> {
+    const headers = new Headers();
+    const raw = req.rawHeaders;
+    for (let i = 0; i + 1 < raw.length; i += 2)
+      headers.append(raw[i] as string, raw[i + 1] as string);
+    const url = `http://${req.headers.host ?? "127.0.0.1"}${req.url ?? "/"}`;
+    const method = req.method ?? "GET";
+    const hasBody = method !== "GET" && method !== "HEAD";
+    const body = hasBody
+      ? await readBody(req, this.#options.maxBodyBytes)
+      : null;
+    return new Request(url, { method, headers, body, signal });
+  }
+}
+
+async function readBody(
+  req: http.IncomingMessage,
+  maxBytes: number,
+): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"] ?? "0");
+  if (declared > maxBytes) throw bodyTooLarge(maxBytes);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    total += buffer.length;
+    if (total > maxBytes) throw bodyTooLarge(maxBytes);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+function bodyTooLarge(maxBytes: number): BackendError {
+  return new BackendError(
+    "BadRequest",
+    "PayloadTooLarge",
+    `The request body is larger than the limit of ${maxBytes} bytes.`,
+  );
+}
+
+async function writeResponse(
+  response: Response,
+  res: http.ServerResponse,
+): Promise<void> {
+  res.statusCode = response.status;
+  response.headers.forEach((value, name) => {
+    if (name !== "set-cookie") res.setHeader(name, value);
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) res.setHeader("set-cookie", cookies);
+  if (response.body === null) {
+    res.end();
+    return;
+  }
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (res.destroyed) break;
+      if (!res.write(value)) await drainedOrClosed(res);
+    }
+  } finally {
+    if (res.destroyed) await reader.cancel().catch(() => undefined);
+    res.end();
+  }
+}
+
+function drainedOrClosed(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    res.once("drain", resolve);
+    res.once("close", resolve);
+  });
+}

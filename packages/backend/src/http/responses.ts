@@ -1,0 +1,47 @@
+import { httpStatusFor } from "../errors/http-status.js";
+import { BackendError, isBackendError } from "../errors/backend-error.js";
+import type { Logger } from "../shared/logger.js";
+
+/** A 200 (or `status`) JSON response. */
+export function jsonResponse(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/json" },
+  });
+}
+
+/** A 200 plain-text response. */
+export function textResponse(text: string): Response {
+  return new Response(text, {
+    headers: { "Content-Type": "text/plain; charset=utf-8" },
+  });
+}
+
+/**
+ * The one exit point for infrastructure errors (STYLE.md §5.4 rule 2): normalises `error`, takes
+ * the status from `errors/http-status.ts`, and answers `{"code": shortMsg, "message": message}`
+ * like convex-backend. Anything that is not a `BackendError` is a bug or an outage: the client
+ * gets a generic 500 and the details go to the log. Client errors (4xx) log at warn, server
+ * errors (5xx) at error.
+ */
+export function errorResponse(error: unknown, logger: Logger): Response {
+  const backendError = isBackendError(error) ? error : internalError(error);
+  const status = httpStatusFor(backendError.code);
+  const fields = { code: backendError.shortMsg, message: backendError.message };
+  if (status >= 500)
+    logger.error("request failed", { ...fields, cause: error });
+  else logger.warn("request rejected", fields);
+  return jsonResponse(
+    { code: backendError.shortMsg, message: backendError.message },
+    status,
+  );
+}
+
+function internalError(cause: unknown): BackendError {
+  return new BackendError(
+    "InternalServerError",
+    "InternalServerError",
+    "Your request couldn't be completed. Try again later.",
+    { cause },
+  );
+}

@@ -1,0 +1,18 @@
+import type { HttpDeps } from "./http-deps.js";
+
+/** What a route handler gets: the request, its parsed URL, and the app's dependencies. */
+export interface RouteContext {
+  readonly request: Request;
+  readonly url: URL;
+  readonly deps: HttpDeps;
+}
+
+/**
+ * One endpoint: `handle` answers requests whose method and path match exactly. It may throw
+ * a `BackendError`; `createHttpApp` turns it into the error response.
+ */
+export interface Route {
+  readonly method: "GET" | "POST";
+  readonly path: string;
+  handle(context: RouteContext): Promise<Response>;
+}
