@@ -18,6 +18,8 @@ import pg from "pg";
 export interface TestCluster extends AsyncDisposable {
   /** `postgres://` URL of the server's `postgres` database, as a superuser. */
   readonly url: string;
+  /** True for a server given by `TEST_PG_URL`, which `stop()` leaves running. */
+  readonly external: boolean;
   /** Stops the server (immediate shutdown) and removes its directory. Idempotent. */
   stop(): Promise<void>;
 }
@@ -46,6 +48,7 @@ const SERVER_SETTINGS: Record<string, string> = {
   max_connections: "200",
   max_wal_size: "1GB",
   autovacuum: "off",
+  fsync: "off",
   log_min_messages: "fatal",
   timezone: "UTC",
 };
@@ -58,7 +61,7 @@ export async function startTestCluster(): Promise<TestCluster> {
   const external = process.env["TEST_PG_URL"];
   if (external !== undefined && external !== "") {
     const stop = () => Promise.resolve();
-    return { url: external, stop, [Symbol.asyncDispose]: stop };
+    return { url: external, external: true, stop, [Symbol.asyncDispose]: stop };
   }
   return startThrowawayCluster();
 }
@@ -115,7 +118,7 @@ async function startThrowawayCluster(): Promise<TestCluster> {
       await stopServer(server);
       await rm(dir, { recursive: true, force: true });
     });
-    return { url, stop, [Symbol.asyncDispose]: stop };
+    return { url, external: false, stop, [Symbol.asyncDispose]: stop };
   } catch (e) {
     if (child !== undefined) await stopServer(child);
     await rm(dir, { recursive: true, force: true });
@@ -270,4 +273,26 @@ async function stopServer(server: ChildProcess): Promise<void> {
 function once(f: () => Promise<void>): () => Promise<void> {
   let result: Promise<void> | undefined;
   return () => (result ??= f());
+}
+
+/** Drops every database on the server at `url` whose name starts with `prefix`. */
+export async function dropDatabases(
+  url: string,
+  prefix: string,
+): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ datname: string }>(
+      "SELECT datname FROM pg_database WHERE starts_with(datname, $1)",
+      [prefix],
+    );
+    for (const { datname } of rows) {
+      await client.query(
+        `DROP DATABASE IF EXISTS ${client.escapeIdentifier(datname)} WITH (FORCE)`,
+      );
+    }
+  } finally {
+    await client.end();
+  }
 }
