@@ -1,0 +1,260 @@
+/**
+ * The committer: the only writer. It validates each transaction's read set against every commit
+ * after its snapshot (OCC, through the write log), assigns strictly increasing timestamps and
+ * writes commits in groups: every commit that arrives while a storage write is in flight joins
+ * the next group, which is checked in arrival order (each member also against the earlier members
+ * of its group) and written with one `Persistence.write` call.
+ *
+ * States of the group loop: `idle` (nothing queued, nothing writing) → `scheduled` (a group start
+ * is queued behind the current macrotask so commits issued together join one group) → `writing`
+ * (one storage write in flight; new commits queue) → `idle` or `scheduled` again.
+ */
+import { toBackendError } from "../errors/backend-error.js";
+import type { Clock } from "../shared/clock.js";
+import type { Logger } from "../shared/logger.js";
+import type {
+  IndexEntry,
+  DocumentLogEntry,
+  Persistence,
+  Timestamp,
+} from "../storage/persistence.js";
+import type { IndexWrites, ReadSet } from "./read-set.js";
+import type {
+  CommittedDocument,
+  CommittedWrite,
+  WriteLog,
+} from "./write-log.js";
+
+/** A commit's rows and effects once its timestamp is known. */
+export interface PreparedCommit {
+  readonly documents: readonly DocumentLogEntry[];
+  readonly indexes: readonly IndexEntry[];
+  /** Every index key the commit writes (old and new keys), for OCC and subscriptions. */
+  readonly indexWrites: IndexWrites;
+  readonly committed: readonly CommittedDocument[];
+}
+
+/** What a transaction hands the committer. */
+export interface CommitRequest {
+  readonly readTs: Timestamp;
+  readonly readSet: ReadSet;
+  /**
+   * Builds the commit's rows at `ts` (rows carry `ts`; commit-ts placeholders resolve to it).
+   * Called once, synchronously, when the commit passes OCC.
+   */
+  readonly prepare: (ts: Timestamp) => PreparedCommit;
+}
+
+export type CommitResult =
+  | { readonly type: "committed"; readonly ts: Timestamp }
+  | {
+      readonly type: "conflict";
+      /** The table whose write conflicted; null when the snapshot is older than the write log. */
+      readonly table: string | null;
+      /** The conflicting document id, null when unknown. */
+      readonly id: string | null;
+      readonly writeTs: Timestamp | null;
+    };
+
+interface QueuedCommit {
+  readonly request: CommitRequest;
+  readonly resolve: (result: CommitResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface AcceptedCommit {
+  readonly queued: QueuedCommit;
+  readonly prepared: PreparedCommit;
+  readonly write: CommittedWrite;
+}
+
+/** Upper bound on one group, so a single storage write stays bounded in size and latency. */
+const MAX_GROUP_COMMITS = 512;
+
+const NS_PER_MS = 1_000_000n;
+
+export interface CommitterOptions {
+  readonly persistence: Persistence;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly writeLog: WriteLog;
+  /** The newest durable commit ts at startup (never lower than any ts ever assigned). */
+  readonly latestTs: Timestamp;
+  /**
+   * Called synchronously after each durable group, in ts order, before any member's promise
+   * resolves: the database publishes the new snapshot from here.
+   */
+  readonly onDurable: (commits: readonly CommittedWrite[]) => void;
+}
+
+/** Statistics for tests and benchmarks. */
+export interface CommitterStats {
+  /** Storage writes issued. */
+  readonly groups: number;
+  /** Commits written (sum of group sizes). */
+  readonly commits: number;
+  /** Largest group written. */
+  readonly largestGroup: number;
+}
+
+export class Committer {
+  readonly #options: CommitterOptions;
+  readonly #queue: QueuedCommit[] = [];
+  #state: "idle" | "scheduled" | "writing" = "idle";
+  #latestTs: Timestamp;
+  #lastAssignedTs: Timestamp;
+  #groups = 0;
+  #commits = 0;
+  #largestGroup = 0;
+
+  constructor(options: CommitterOptions) {
+    this.#options = options;
+    this.#latestTs = options.latestTs;
+    this.#lastAssignedTs = options.latestTs;
+  }
+
+  /** The newest durable commit. */
+  get latestTs(): Timestamp {
+    return this.#latestTs;
+  }
+
+  stats(): CommitterStats {
+    return {
+      groups: this.#groups,
+      commits: this.#commits,
+      largestGroup: this.#largestGroup,
+    };
+  }
+
+  /**
+   * Queues a commit. Resolves `committed` once it is durable, `conflict` when its read set
+   * overlaps a later write; rejects when the storage write of its group fails (none of the
+   * group is then visible).
+   */
+  commit(request: CommitRequest): Promise<CommitResult> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ request, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  /** Resolves once every queued commit has been written or refused. */
+  async drain(): Promise<void> {
+    while (this.#state !== "idle" || this.#queue.length > 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  #schedule(): void {
+    if (this.#state !== "idle" || this.#queue.length === 0) return;
+    this.#state = "scheduled";
+    // Yield one macrotask so commits issued in the same turn (and their continuations) join.
+    setImmediate(() => void this.#runGroup());
+  }
+
+  async #runGroup(): Promise<void> {
+    this.#state = "writing";
+    const batch = this.#queue.splice(0, MAX_GROUP_COMMITS);
+    try {
+      const accepted = this.#validate(batch);
+      if (accepted.length > 0) await this.#write(accepted);
+    } finally {
+      this.#state = "idle";
+      this.#schedule();
+    }
+  }
+
+  /** OCC-checks the batch in order; resolves conflicts now and stamps the accepted commits. */
+  #validate(batch: readonly QueuedCommit[]): AcceptedCommit[] {
+    const accepted: AcceptedCommit[] = [];
+    for (const queued of batch) {
+      const conflict = this.#findConflict(queued.request, accepted);
+      if (conflict !== null) {
+        queued.resolve(conflict);
+        continue;
+      }
+      const ts = this.#nextTs();
+      let prepared: PreparedCommit;
+      try {
+        prepared = queued.request.prepare(ts);
+      } catch (e) {
+        queued.reject(e);
+        continue;
+      }
+      const { indexWrites, committed } = prepared;
+      accepted.push({
+        queued,
+        prepared,
+        write: { ts, indexWrites, documents: committed },
+      });
+    }
+    return accepted;
+  }
+
+  #findConflict(
+    request: CommitRequest,
+    accepted: readonly AcceptedCommit[],
+  ): CommitResult | null {
+    const logged = this.#options.writeLog.findConflict(
+      request.readSet,
+      request.readTs,
+    );
+    if (logged?.type === "outOfRetention") {
+      return { type: "conflict", table: null, id: null, writeTs: null };
+    }
+    if (logged?.type === "write") {
+      const { tableName, id } = logged.write;
+      return { type: "conflict", table: tableName, id, writeTs: logged.ts };
+    }
+    for (const earlier of accepted) {
+      const write = request.readSet.findOverlap(earlier.write.indexWrites);
+      if (write !== null) {
+        return {
+          type: "conflict",
+          table: write.tableName,
+          id: write.id,
+          writeTs: earlier.write.ts,
+        };
+      }
+    }
+    return null;
+  }
+
+  /** `max(last + 1, now)` in ns: strictly increasing even when the clock steps back. */
+  #nextTs(): Timestamp {
+    const nowNs = BigInt(Math.floor(this.#options.clock.now())) * NS_PER_MS;
+    const next =
+      this.#lastAssignedTs + 1n > nowNs ? this.#lastAssignedTs + 1n : nowNs;
+    this.#lastAssignedTs = next;
+    return next;
+  }
+
+  async #write(accepted: readonly AcceptedCommit[]): Promise<void> {
+    const documents: DocumentLogEntry[] = [];
+    const indexes: IndexEntry[] = [];
+    for (const { prepared } of accepted) {
+      for (const row of prepared.documents) documents.push(row);
+      for (const row of prepared.indexes) indexes.push(row);
+    }
+    try {
+      await this.#options.persistence.write({ documents, indexes }, "Error");
+    } catch (e) {
+      const error = toBackendError(e);
+      this.#options.logger.error("commit group failed", {
+        commits: accepted.length,
+        error: error.message,
+      });
+      for (const { queued } of accepted) queued.reject(error);
+      return;
+    }
+    this.#groups += 1;
+    this.#commits += accepted.length;
+    this.#largestGroup = Math.max(this.#largestGroup, accepted.length);
+    const writes = accepted.map((a) => a.write);
+    for (const write of writes) this.#options.writeLog.append(write);
+    this.#latestTs = writes[writes.length - 1]!.ts;
+    this.#options.onDurable(writes);
+    for (const { queued, write } of accepted)
+      queued.resolve({ type: "committed", ts: write.ts });
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Read sets: what a transaction or query read, as half-open key intervals per index. The
+ * committer tests them against later writes (OCC) and subscriptions test them against every
+ * commit (invalidation), so both questions are answered here.
+ */
+import type { KeyInterval } from "../storage/persistence.js";
+import { compareKeys } from "../values/index-key.js";
+
+/** One written index key (both the old and the new key of an updated document are written). */
+export interface IndexKeyWrite {
+  readonly key: Uint8Array;
+  /** The table of the written document, for OCC messages. */
+  readonly tableName: string;
+  readonly id: string;
+}
+
+/** The index keys one commit wrote, by index id. */
+export type IndexWrites = ReadonlyMap<string, readonly IndexKeyWrite[]>;
+
+/** The smallest key greater than `key`: keys are byte strings, so append a zero byte. */
+export function keySuccessor(key: Uint8Array): Uint8Array {
+  const next = new Uint8Array(key.length + 1);
+  next.set(key);
+  return next;
+}
+
+/** The interval holding exactly `key`. */
+export function pointInterval(key: Uint8Array): KeyInterval {
+  return { start: key, end: keySuccessor(key) };
+}
+
+export function intervalContains(
+  interval: KeyInterval,
+  key: Uint8Array,
+): boolean {
+  return (
+    compareKeys(interval.start, key) <= 0 &&
+    (interval.end === null || compareKeys(key, interval.end) < 0)
+  );
+}
+
+/**
+ * An interval that grows while a scan is consumed; `empty` until the first key is consumed or the
+ * scan is exhausted. Held by the read set, updated in place by the scan.
+ */
+export interface GrowingInterval {
+  start: Uint8Array;
+  end: Uint8Array | null;
+  empty: boolean;
+}
+
+/** Sorted, merged intervals (used when an index has many intervals). */
+function mergeIntervals(intervals: readonly KeyInterval[]): KeyInterval[] {
+  const sorted = [...intervals].sort((a, b) => compareKeys(a.start, b.start));
+  const merged: KeyInterval[] = [];
+  for (const next of sorted) {
+    const last = merged[merged.length - 1];
+    if (
+      last !== undefined &&
+      (last.end === null || compareKeys(next.start, last.end) <= 0)
+    ) {
+      const end =
+        last.end === null || next.end === null
+          ? null
+          : compareKeys(last.end, next.end) >= 0
+            ? last.end
+            : next.end;
+      merged[merged.length - 1] = { start: last.start, end };
+    } else {
+      merged.push(next);
+    }
+  }
+  return merged;
+}
+
+/** Binary search in merged intervals. */
+function mergedContains(
+  merged: readonly KeyInterval[],
+  key: Uint8Array,
+): boolean {
+  let lo = 0;
+  let hi = merged.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const interval = merged[mid]!;
+    if (compareKeys(key, interval.start) < 0) hi = mid - 1;
+    else if (interval.end !== null && compareKeys(key, interval.end) >= 0)
+      lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+/** Above this many intervals on one index, lookups merge and binary-search instead of scanning. */
+const LINEAR_SEARCH_MAX_INTERVALS = 16;
+
+/**
+ * The key intervals read, per index id. Intervals are recorded as they are read; growing
+ * intervals (open scans) count with their current extent.
+ */
+export class ReadSet {
+  readonly #byIndex = new Map<string, (KeyInterval | GrowingInterval)[]>();
+
+  /** Records a fixed interval of `indexId`. */
+  add(indexId: string, interval: KeyInterval): void {
+    this.#list(indexId).push(interval);
+  }
+
+  /** Records an interval that the caller grows in place as its scan is consumed. */
+  addGrowing(indexId: string, interval: GrowingInterval): void {
+    this.#list(indexId).push(interval);
+  }
+
+  #list(indexId: string): (KeyInterval | GrowingInterval)[] {
+    let list = this.#byIndex.get(indexId);
+    if (list === undefined) {
+      list = [];
+      this.#byIndex.set(indexId, list);
+    }
+    return list;
+  }
+
+  /** Index ids with at least one interval. */
+  indexIds(): IterableIterator<string> {
+    return this.#byIndex.keys();
+  }
+
+  /** The non-empty intervals of `indexId`, as a snapshot. */
+  intervals(indexId: string): KeyInterval[] {
+    const list = this.#byIndex.get(indexId) ?? [];
+    return list
+      .filter((i) => !("empty" in i && i.empty))
+      .map((i) => ({ start: i.start, end: i.end }));
+  }
+
+  /** Whether `key` of `indexId` lies in a read interval. */
+  containsKey(indexId: string, key: Uint8Array): boolean {
+    const list = this.#byIndex.get(indexId);
+    if (list === undefined) return false;
+    if (list.length <= LINEAR_SEARCH_MAX_INTERVALS) {
+      return list.some(
+        (i) => !("empty" in i && i.empty) && intervalContains(i, key),
+      );
+    }
+    return mergedContains(mergeIntervals(this.intervals(indexId)), key);
+  }
+
+  /** The first write of `writes` inside this read set, or null when they are disjoint. */
+  findOverlap(writes: IndexWrites): IndexKeyWrite | null {
+    for (const [indexId, keys] of writes) {
+      const list = this.#byIndex.get(indexId);
+      if (list === undefined) continue;
+      const merged =
+        list.length > LINEAR_SEARCH_MAX_INTERVALS
+          ? mergeIntervals(this.intervals(indexId))
+          : null;
+      for (const write of keys) {
+        const hit =
+          merged !== null
+            ? mergedContains(merged, write.key)
+            : list.some(
+                (i) =>
+                  !("empty" in i && i.empty) && intervalContains(i, write.key),
+              );
+        if (hit) return write;
+      }
+    }
+    return null;
+  }
+
+  /** Whether any write of `writes` falls inside this read set. */
+  overlaps(writes: IndexWrites): boolean {
+    return this.findOverlap(writes) !== null;
+  }
+}
