@@ -22,7 +22,7 @@ import {
 } from "../persistence-error.js";
 import { MemoryDocumentLog } from "./memory-document-log.js";
 import { MemoryIndex, toKeyString } from "./memory-index.js";
-import { toAsyncIterable } from "./to-async-iterable.js";
+import { toAsyncIterable } from "../to-async-iterable.js";
 
 /** A `Persistence` that lives in process memory and is lost with it. */
 export class MemoryPersistence implements Persistence {

@@ -2,7 +2,7 @@
  * Adapts a synchronous generator to the `AsyncIterable` the `Persistence` reader returns, without
  * the cost of an async generator per step.
  */
-import { toPersistenceError } from "../persistence-error.js";
+import { toPersistenceError } from "./persistence-error.js";
 
 /**
  * An `AsyncIterable` whose every iteration starts `start()` afresh and steps it one `next()` per

@@ -1,0 +1,362 @@
+/**
+ * `Persistence` on one SQLite file through better-sqlite3, in WAL mode.
+ *
+ * better-sqlite3 is synchronous, so every operation runs to completion inside the call and
+ * operations never interleave; one connection serves reads and writes. Scans fetch batches with
+ * `all()` (an open cursor would block the connection between steps) and continue from the last
+ * key, so a suspended scan never holds the database.
+ */
+import type {
+  ConflictStrategy,
+  DocumentLogEntry,
+  IndexScanEntry,
+  JsonValue,
+  KeyInterval,
+  Order,
+  Persistence,
+  PersistenceCapabilities,
+  PersistenceReader,
+  PersistenceWrite,
+  Timestamp,
+  TimestampRange,
+} from "../persistence.js";
+import {
+  createPersistenceConflict,
+  toPersistenceError,
+} from "../persistence-error.js";
+import { toAsyncIterable } from "../to-async-iterable.js";
+import { openSqliteDatabase, type SqliteDatabase } from "./sqlite-database.js";
+import { migrateSqliteSchema } from "./sqlite-schema.js";
+import { SqliteStatements } from "./sqlite-statements.js";
+
+/**
+ * How hard a commit waits for the disk.
+ * - `full` (default): WAL with `synchronous=FULL`; the WAL is fsynced at every commit, so an
+ *   acknowledged write survives a process crash and a power loss.
+ * - `normal`: WAL with `synchronous=NORMAL`; fsync happens only at checkpoints, about 3x more
+ *   commits per second. An acknowledged write survives a process crash but the last commits may
+ *   be lost (never half-applied) on power loss or an OS crash. Opt in knowingly.
+ */
+export type SqliteSynchronous = "full" | "normal";
+
+export interface SqlitePersistenceOptions {
+  /** Path of the database file; created with the current layout when missing. */
+  readonly path: string;
+  readonly synchronous?: SqliteSynchronous | undefined;
+}
+
+/** The largest SQLite INTEGER; bounds that reach past it mean "unbounded". */
+const I64_MAX = (1n << 63n) - 1n;
+/** Rows per `loadDocuments` batch: large enough to amortise the query, small enough for memory. */
+const LOAD_BATCH_ROWS = 512;
+/**
+ * Index scans start with a small batch (a `first()` or a point lookup needs one row) and grow it
+ * fourfold per batch up to the cap, so long scans cost a handful of queries.
+ */
+const SCAN_FIRST_BATCH_ROWS = 16;
+const SCAN_MAX_BATCH_ROWS = 4096;
+const ZERO_BYTE = Buffer.of(0);
+
+type DocumentRow = [
+  string,
+  string,
+  bigint,
+  bigint | null,
+  bigint,
+  string | null,
+];
+type ScanRow = [
+  Buffer,
+  bigint,
+  string,
+  string,
+  bigint | null,
+  bigint | null,
+  string | null,
+];
+
+function clampTs(ts: Timestamp): Timestamp {
+  return ts > I64_MAX ? I64_MAX : ts;
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function toDocument(row: DocumentRow): DocumentLogEntry {
+  return {
+    tableId: row[0],
+    id: row[1],
+    ts: row[2],
+    prevTs: row[3],
+    value: row[5],
+  };
+}
+
+/** A `Persistence` in one SQLite file. Create it with {@link SqlitePersistence.open}. */
+export class SqlitePersistence implements Persistence {
+  /** better-sqlite3 finishes each write inside the call, so no read ever waits on one. */
+  readonly capabilities: PersistenceCapabilities = {
+    supportsConcurrentReaders: true,
+  };
+  readonly #db: SqliteDatabase;
+  readonly #sql: SqliteStatements;
+  readonly #reader: PersistenceReader;
+  readonly #writeTransaction: (
+    write: PersistenceWrite,
+    conflict: ConflictStrategy,
+  ) => void;
+  #closed = false;
+
+  /**
+   * Opens (or creates) the database at `options.path`, sets WAL mode and the durability level,
+   * and migrates the layout. Throws when the file is not a database or has a newer layout.
+   */
+  static open(options: SqlitePersistenceOptions): SqlitePersistence {
+    const db = openSqliteDatabase(options.path);
+    try {
+      db.pragma("journal_mode = WAL");
+      db.pragma(
+        `synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`,
+      );
+      // Wait rather than fail if an outside tool (a backup, the sqlite3 shell) holds a lock.
+      db.pragma("busy_timeout = 5000");
+      // 64 MiB of page cache instead of the 2 MiB default: index and document pages stay hot.
+      db.pragma("cache_size = -65536");
+      // Truncate the WAL back to 64 MiB after checkpoints, so a burst does not keep a huge file.
+      db.pragma("journal_size_limit = 67108864");
+      migrateSqliteSchema(db);
+      return new SqlitePersistence(db);
+    } catch (e) {
+      db.close();
+      throw toPersistenceError("open", e);
+    }
+  }
+
+  private constructor(db: SqliteDatabase) {
+    this.#db = db;
+    this.#sql = new SqliteStatements(db);
+    this.#writeTransaction = db.transaction(
+      (write: PersistenceWrite, conflict: ConflictStrategy) =>
+        this.#writeRows(write, conflict),
+    );
+    this.#reader = {
+      maxTs: () =>
+        this.#run("maxTs", () => this.#sql.maxTs.get() as bigint | null),
+      loadDocuments: (range, order) =>
+        toAsyncIterable("loadDocuments", () => this.#load(range, order)),
+      getDocument: (tableId, id, readTs) =>
+        this.#run("getDocument", () => this.#getDocument(tableId, id, readTs)),
+      indexScan: (indexId, readTs, interval, order, limit) =>
+        toAsyncIterable("indexScan", () =>
+          this.#scan(indexId, readTs, interval, order, limit),
+        ),
+      getGlobal: (key) =>
+        this.#run("getGlobal", () => {
+          const text = this.#sql.getGlobal.get(key) as string | undefined;
+          return text === undefined ? null : (JSON.parse(text) as JsonValue);
+        }),
+    };
+  }
+
+  reader(): PersistenceReader {
+    return this.#reader;
+  }
+
+  write(write: PersistenceWrite, conflict: ConflictStrategy): Promise<void> {
+    return this.#run("write", () => {
+      try {
+        this.#writeTransaction(write, conflict);
+      } catch (e) {
+        throw isPrimaryKeyViolation(e)
+          ? createPersistenceConflict(
+              `A row of this write already exists: ${String(e)}`,
+              e,
+            )
+          : e;
+      }
+    });
+  }
+
+  writeGlobal(key: string, value: JsonValue): Promise<void> {
+    return this.#run("writeGlobal", () => {
+      this.#sql.putGlobal.run(key, JSON.stringify(value));
+    });
+  }
+
+  pruneBefore(
+    minSnapshotTs: Timestamp,
+  ): Promise<{ documents: number; indexes: number }> {
+    return this.#run("pruneBefore", () => {
+      const bound = clampTs(minSnapshotTs);
+      return this.#db.transaction(() => ({
+        documents: this.#sql.pruneDocuments.run({ bound }).changes,
+        indexes: this.#sql.pruneIndexes.run({ bound }).changes,
+      }))();
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    return this.#run("close", () => {
+      this.#db.close();
+    });
+  }
+
+  #writeRows(write: PersistenceWrite, conflict: ConflictStrategy): void {
+    const overwrite = conflict === "Overwrite";
+    const documents = overwrite
+      ? this.#sql.replaceDocument
+      : this.#sql.insertDocument;
+    for (const d of write.documents) {
+      documents.run(
+        d.tableId,
+        d.id,
+        d.ts,
+        d.prevTs,
+        d.value === null ? 1 : 0,
+        d.value,
+      );
+    }
+    const indexes = overwrite
+      ? this.#sql.replaceIndexEntry
+      : this.#sql.insertIndexEntry;
+    for (const e of write.indexes) {
+      indexes.run(
+        e.indexId,
+        toBuffer(e.key),
+        e.ts,
+        e.deleted ? 1 : 0,
+        e.tableId,
+        e.docId,
+      );
+    }
+  }
+
+  #getDocument(
+    tableId: string,
+    id: string,
+    readTs: Timestamp,
+  ): DocumentLogEntry | null {
+    const row = this.#sql.getDocument.get(tableId, id, clampTs(readTs)) as
+      [bigint, bigint | null, string | null] | undefined;
+    if (row === undefined) return null;
+    return { tableId, id, ts: row[0], prevTs: row[1], value: row[2] };
+  }
+
+  *#load(range: TimestampRange, order: Order): Generator<DocumentLogEntry> {
+    const start = range.start < 0n ? 0n : clampTs(range.start);
+    const last = range.end === null ? I64_MAX : clampTs(range.end - 1n);
+    if (last < start) return;
+    const asc = order === "asc";
+    let rows = (asc ? this.#sql.loadAscFirst : this.#sql.loadDescFirst).all(
+      start,
+      last,
+      LOAD_BATCH_ROWS,
+    ) as DocumentRow[];
+    for (;;) {
+      for (const row of rows) yield toDocument(row);
+      const tail = rows.at(-1);
+      if (rows.length < LOAD_BATCH_ROWS || tail === undefined) return;
+      rows = (
+        asc
+          ? this.#sql.loadAscNext.all(
+              tail[2],
+              tail[0],
+              tail[1],
+              last,
+              LOAD_BATCH_ROWS,
+            )
+          : this.#sql.loadDescNext.all(
+              tail[2],
+              tail[0],
+              tail[1],
+              start,
+              LOAD_BATCH_ROWS,
+            )
+      ) as DocumentRow[];
+    }
+  }
+
+  *#scan(
+    indexId: string,
+    readTs: Timestamp,
+    interval: KeyInterval,
+    order: Order,
+    limit?: number,
+  ): Generator<IndexScanEntry> {
+    const asc = order === "asc";
+    const ts = clampTs(readTs);
+    let start = toBuffer(interval.start);
+    let end = interval.end === null ? null : toBuffer(interval.end);
+    let remaining = limit ?? Number.POSITIVE_INFINITY;
+    let batch = SCAN_FIRST_BATCH_ROWS;
+    while (remaining > 0) {
+      const rows = this.#scanBatch(
+        indexId,
+        ts,
+        start,
+        end,
+        asc,
+        Math.min(batch, remaining),
+      );
+      for (const row of rows) yield toScanEntry(indexId, row);
+      const lastKey = rows.at(-1)?.[0];
+      if (rows.length < Math.min(batch, remaining) || lastKey === undefined)
+        return;
+      remaining -= rows.length;
+      // Continue strictly past the last key: its successor in byte order is the key plus 0x00.
+      if (asc) start = Buffer.concat([lastKey, ZERO_BYTE]);
+      else end = lastKey;
+      batch = Math.min(batch * 4, SCAN_MAX_BATCH_ROWS);
+    }
+  }
+
+  #scanBatch(
+    indexId: string,
+    readTs: Timestamp,
+    start: Buffer,
+    end: Buffer | null,
+    asc: boolean,
+    rows: number,
+  ): ScanRow[] {
+    const sql = this.#sql;
+    if (end === null) {
+      const statement = asc ? sql.scanAscUnbounded : sql.scanDescUnbounded;
+      return statement.all(indexId, start, readTs, rows) as ScanRow[];
+    }
+    if (Buffer.compare(start, end) >= 0) return [];
+    const statement = asc ? sql.scanAscBounded : sql.scanDescBounded;
+    return statement.all(indexId, start, end, readTs, rows) as ScanRow[];
+  }
+
+  /** Runs a synchronous operation as a promise, with errors normalised. */
+  #run<T>(operation: string, fn: () => T): Promise<T> {
+    try {
+      if (this.#closed && operation !== "close")
+        throw new Error("SqlitePersistence is closed");
+      return Promise.resolve(fn());
+    } catch (e) {
+      return Promise.reject(toPersistenceError(operation, e));
+    }
+  }
+}
+
+function toScanEntry(indexId: string, row: ScanRow): IndexScanEntry {
+  const [key, ts, tableId, id, documentTs, prevTs, value] = row;
+  if (documentTs === null) {
+    throw new Error(
+      `Index ${indexId} points at missing revision (${tableId}, ${id}, ${ts})`,
+    );
+  }
+  return { key, ts, document: { tableId, id, ts, prevTs, value } };
+}
+
+function isPrimaryKeyViolation(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return (
+    code === "SQLITE_CONSTRAINT_PRIMARYKEY" ||
+    code === "SQLITE_CONSTRAINT_UNIQUE"
+  );
+}

@@ -1,0 +1,120 @@
+/**
+ * Every statement the SQLite driver runs, prepared once per connection.
+ *
+ * Index scans read, for each key in range, the newest revision at or before the snapshot:
+ * `GROUP BY key` with `MAX(ts)` over the `(index_id, key, ts)` primary key, where SQLite takes the
+ * other bare columns from the row holding the maximum. The grouped rows stream (a co-routine, no
+ * temporary b-tree), tombstones are dropped, and each survivor is joined to its document revision
+ * with one primary-key seek; `LIMIT` stops the walk early. Continuations narrow the interval past
+ * the last key returned, so a long scan is a few large batches rather than one query per row.
+ */
+import type { SqliteDatabase, SqliteStatement } from "./sqlite-database.js";
+
+const DOCUMENT_COLUMNS = "table_id, id, ts, prev_ts, deleted, json_value";
+
+function indexScanSql(direction: "ASC" | "DESC", bounded: boolean): string {
+  const upper = bounded ? "AND key < ?" : "";
+  return `
+    SELECT i.key, i.ts, i.table_id, i.doc_id, d.ts, d.prev_ts, d.json_value
+    FROM (
+      SELECT key, MAX(ts) AS ts, deleted, table_id, doc_id
+      FROM indexes
+      WHERE index_id = ? AND key >= ? ${upper} AND ts <= ?
+      GROUP BY key
+      ORDER BY key ${direction}
+    ) AS i
+    LEFT JOIN documents AS d ON d.table_id = i.table_id AND d.id = i.doc_id AND d.ts = i.ts
+    WHERE i.deleted = 0
+    ORDER BY i.key ${direction}
+    LIMIT ?`;
+}
+
+/** Prepared statements of one connection; rows come back as arrays with `bigint` integers. */
+export class SqliteStatements {
+  readonly insertDocument: SqliteStatement;
+  readonly replaceDocument: SqliteStatement;
+  readonly insertIndexEntry: SqliteStatement;
+  readonly replaceIndexEntry: SqliteStatement;
+  /** `(table_id, id, readTs)` → `[ts, prev_ts, json_value]` of the newest revision. */
+  readonly getDocument: SqliteStatement;
+  readonly maxTs: SqliteStatement;
+  /** `(startTs, lastTs, limit)`, ascending from the start. */
+  readonly loadAscFirst: SqliteStatement;
+  /** `(ts, table_id, id, lastTs, limit)`, ascending after a row. */
+  readonly loadAscNext: SqliteStatement;
+  /** `(startTs, lastTs, limit)`, descending from the end. */
+  readonly loadDescFirst: SqliteStatement;
+  /** `(ts, table_id, id, startTs, limit)`, descending before a row. */
+  readonly loadDescNext: SqliteStatement;
+  /** `(index_id, start, [end,] readTs, limit)`. */
+  readonly scanAscBounded: SqliteStatement;
+  readonly scanAscUnbounded: SqliteStatement;
+  readonly scanDescBounded: SqliteStatement;
+  readonly scanDescUnbounded: SqliteStatement;
+  readonly getGlobal: SqliteStatement;
+  readonly putGlobal: SqliteStatement;
+  readonly pruneDocuments: SqliteStatement;
+  readonly pruneIndexes: SqliteStatement;
+
+  constructor(db: SqliteDatabase) {
+    const read = (sql: string) => db.prepare(sql).raw().safeIntegers();
+    const insert = (verb: string, table: string, columns: string) =>
+      db.prepare(
+        `${verb} INTO ${table} (${columns}) VALUES (${columns.replace(/\w+/g, "?")})`,
+      );
+    const indexColumns = "index_id, key, ts, deleted, table_id, doc_id";
+    this.insertDocument = insert("INSERT", "documents", DOCUMENT_COLUMNS);
+    this.replaceDocument = insert(
+      "INSERT OR REPLACE",
+      "documents",
+      DOCUMENT_COLUMNS,
+    );
+    this.insertIndexEntry = insert("INSERT", "indexes", indexColumns);
+    this.replaceIndexEntry = insert(
+      "INSERT OR REPLACE",
+      "indexes",
+      indexColumns,
+    );
+    this.getDocument = read(
+      "SELECT ts, prev_ts, json_value FROM documents WHERE table_id = ? AND id = ? AND ts <= ? ORDER BY ts DESC LIMIT 1",
+    );
+    this.maxTs = db
+      .prepare("SELECT MAX(ts) FROM documents")
+      .pluck()
+      .safeIntegers();
+    const load = (where: string, direction: string) =>
+      read(
+        `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE ${where} ORDER BY ts ${direction}, table_id ${direction}, id ${direction} LIMIT ?`,
+      );
+    this.loadAscFirst = load("ts >= ? AND ts <= ?", "ASC");
+    this.loadAscNext = load(
+      "(ts, table_id, id) > (?, ?, ?) AND ts <= ?",
+      "ASC",
+    );
+    this.loadDescFirst = load("ts >= ? AND ts <= ?", "DESC");
+    this.loadDescNext = load(
+      "(ts, table_id, id) < (?, ?, ?) AND ts >= ?",
+      "DESC",
+    );
+    this.scanAscBounded = read(indexScanSql("ASC", true));
+    this.scanAscUnbounded = read(indexScanSql("ASC", false));
+    this.scanDescBounded = read(indexScanSql("DESC", true));
+    this.scanDescUnbounded = read(indexScanSql("DESC", false));
+    this.getGlobal = db
+      .prepare("SELECT json_value FROM persistence_globals WHERE key = ?")
+      .pluck();
+    this.putGlobal = db.prepare(
+      "INSERT INTO persistence_globals (key, json_value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET json_value = excluded.json_value",
+    );
+    // A revision at or before the bound goes when it is a tombstone or a newer revision at or
+    // before the bound shadows it (see `Persistence.pruneBefore`).
+    this.pruneDocuments = db.prepare(`
+      DELETE FROM documents WHERE ts <= @bound AND (deleted = 1 OR EXISTS (
+        SELECT 1 FROM documents AS n
+        WHERE n.table_id = documents.table_id AND n.id = documents.id AND n.ts > documents.ts AND n.ts <= @bound))`);
+    this.pruneIndexes = db.prepare(`
+      DELETE FROM indexes WHERE ts <= @bound AND (deleted = 1 OR EXISTS (
+        SELECT 1 FROM indexes AS n
+        WHERE n.index_id = indexes.index_id AND n.key = indexes.key AND n.ts > indexes.ts AND n.ts <= @bound))`);
+  }
+}
