@@ -50,7 +50,7 @@ export interface PendingWrite {
 /** Whether `value` contains the commit-ts placeholder anywhere. */
 export function containsCommitTs(value: Value | undefined): boolean {
   if (value === COMMIT_TS_PLACEHOLDER) return true;
-  if (Array.isArray(value)) return value.some(containsCommitTs);
+  if (Array.isArray(value)) return value.some((v) => containsCommitTs(v));
   if (
     value !== null &&
     typeof value === "object" &&
@@ -74,7 +74,7 @@ function resolveCommitTs(
     !(value instanceof ArrayBuffer)
   ) {
     const out: { [key: string]: Value | undefined } = {};
-    for (const [k, v] of Object.entries(value)) out[k] = resolveCommitTs(v, ts);
+    for (const [k, v] of Object.entries(value as ObjectValue)) out[k] = resolveCommitTs(v, ts);
     return out;
   }
   return value;
