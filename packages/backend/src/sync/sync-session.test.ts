@@ -1,0 +1,508 @@
+import { afterEach, describe, expect, test } from "vitest";
+import {
+  decode,
+  FakeBackend,
+  type Frame,
+  RecordingTransport,
+} from "./fake-backend.test-support.js";
+import { encodeTs } from "./protocol.js";
+import { SyncServer } from "./sync-server.js";
+import {
+  PING_INTERVAL_MS,
+  type SyncSession,
+  TRANSITION_CHUNK_CHARS,
+} from "./sync-session.js";
+
+const servers: SyncServer[] = [];
+
+afterEach(() => {
+  for (const server of servers.splice(0)) server.close();
+});
+
+function setup(backend = new FakeBackend()) {
+  const server = new SyncServer(backend.deps());
+  servers.push(server);
+  return { backend, server };
+}
+
+interface Client {
+  session: SyncSession;
+  transport: RecordingTransport;
+  send(message: object): Promise<void>;
+}
+
+async function connect(
+  server: SyncServer,
+  sessionId = "s1",
+  connectionCount = 0,
+): Promise<Client> {
+  const transport = new RecordingTransport();
+  const session = server.createSession(transport);
+  const client: Client = {
+    session,
+    transport,
+    send: (message) => session.handleFrame(JSON.stringify(message)),
+  };
+  await client.send({
+    type: "Connect",
+    sessionId,
+    connectionCount,
+    lastCloseReason: null,
+    clientTs: 0,
+  });
+  return client;
+}
+
+/** Lets the hub finish every pass and every queued session task. */
+async function settle(server: SyncServer): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    await server.hub.idle();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+function add(
+  queryId: number,
+  udfPath: string,
+  args: object = {},
+  journal?: string,
+) {
+  return {
+    type: "Add",
+    queryId,
+    udfPath,
+    args: [args],
+    ...(journal === undefined ? {} : { journal }),
+  };
+}
+
+function modify(baseVersion: number, ...modifications: object[]) {
+  return {
+    type: "ModifyQuerySet",
+    baseVersion,
+    newVersion: baseVersion + 1,
+    modifications,
+  };
+}
+
+function mods(frame: Frame | undefined): Frame[] {
+  return (frame?.modifications ?? []) as Frame[];
+}
+
+describe("SyncSession", () => {
+  test("answers a first ModifyQuerySet with a Transition from the zero version", async () => {
+    const { backend, server } = setup();
+    backend.write("a", 1);
+    const c = await connect(server);
+    await c.send(modify(0, add(0, "kv:get", { k: "a" })));
+    await settle(server);
+    const [transition] = c.transport.ofType("Transition");
+    expect(transition).toMatchObject({
+      startVersion: { querySet: 0, identity: 0, ts: "AAAAAAAAAAA=" },
+      endVersion: { querySet: 1, identity: 0, ts: encodeTs(backend.latestTs) },
+      modifications: [
+        {
+          type: "QueryUpdated",
+          queryId: 0,
+          value: 1,
+          logLines: [],
+          journal: null,
+        },
+      ],
+    });
+  });
+
+  test("reports query errors as QueryFailed with errorData", async () => {
+    const { server } = setup();
+    const c = await connect(server);
+    await c.send(modify(0, add(0, "kv:fail")));
+    await settle(server);
+    expect(mods(c.transport.last())).toEqual([
+      {
+        type: "QueryFailed",
+        queryId: 0,
+        errorMessage: "Uncaught ConvexError: nope",
+        logLines: ["[LOG] 'failing'"],
+        errorData: { code: 1 },
+        journal: null,
+      },
+    ]);
+  });
+
+  test("pushes a Transition with only the changed query when another client writes", async () => {
+    const { backend, server } = setup();
+    const c = await connect(server);
+    await c.send(
+      modify(0, add(0, "kv:get", { k: "a" }), add(1, "kv:get", { k: "b" })),
+    );
+    await settle(server);
+    c.transport.take();
+    backend.write("a", "new");
+    await settle(server);
+    const frames = c.transport.take();
+    expect(frames).toHaveLength(1);
+    expect(mods(frames[0])).toEqual([
+      {
+        type: "QueryUpdated",
+        queryId: 0,
+        value: "new",
+        logLines: [],
+        journal: null,
+      },
+    ]);
+  });
+
+  test("sends nothing when a commit does not touch any subscribed read set", async () => {
+    const { backend, server } = setup();
+    const c = await connect(server);
+    await c.send(modify(0, add(0, "kv:get", { k: "a" })));
+    await settle(server);
+    const runs = backend.runs.get("kv:get");
+    c.transport.take();
+    backend.write("zzz", 1);
+    await settle(server);
+    expect(c.transport.take()).toEqual([]);
+    expect(backend.runs.get("kv:get")).toBe(runs);
+  });
+
+  test("follows a MutationResponse with a Transition at or past its commit ts", async () => {
+    const { server } = setup();
+    const c = await connect(server);
+    await c.send(modify(0, add(0, "kv:get", { k: "m" })));
+    await settle(server);
+    c.transport.take();
+    await c.send({
+      type: "Mutation",
+      requestId: 0,
+      udfPath: "kv:set",
+      args: [{ k: "m", v: 7 }],
+    });
+    await settle(server);
+    const [response, transition] = c.transport.take();
+    expect(response).toMatchObject({
+      type: "MutationResponse",
+      requestId: 0,
+      success: true,
+      result: null,
+    });
+    expect(transition?.type).toBe("Transition");
+    const endTs = decode((transition!.endVersion as { ts: string }).ts);
+    expect(endTs >= decode(response!.ts as string)).toBe(true);
+    expect(mods(transition)).toEqual([
+      {
+        type: "QueryUpdated",
+        queryId: 0,
+        value: 7,
+        logLines: [],
+        journal: null,
+      },
+    ]);
+  });
+
+  test("sends an empty Transition after a mutation that changed no subscribed query", async () => {
+    const { server } = setup();
+    const c = await connect(server);
+    await c.send({
+      type: "Mutation",
+      requestId: 0,
+      udfPath: "kv:set",
+      args: [{ k: "x", v: 1 }],
+    });
+    await settle(server);
+    const [response, transition] = c.transport.take();
+    expect(response?.type).toBe("MutationResponse");
+    expect(transition).toMatchObject({ type: "Transition", modifications: [] });
+  });
+
+  test("answers a failed mutation without a ts and with its errorData", async () => {
+    const { server } = setup();
+    const c = await connect(server);
+    await c.send({
+      type: "Mutation",
+      requestId: 3,
+      udfPath: "kv:nope",
+      args: [{}],
+    });
+    await settle(server);
+    expect(c.transport.take()).toEqual([
+      {
+        type: "MutationResponse",
+        requestId: 3,
+        success: false,
+        result: "Could not find public function for 'kv:nope'.",
+        logLines: [],
+      },
+    ]);
+  });
+
+  test("answers actions without a Transition", async () => {
+    const { server } = setup();
+    const c = await connect(server);
+    await c.send({
+      type: "Action",
+      requestId: 1,
+      udfPath: "kv:echo",
+      args: [{ x: 41 }],
+    });
+    await settle(server);
+    expect(c.transport.take()).toEqual([
+      {
+        type: "ActionResponse",
+        requestId: 1,
+        success: true,
+        result: 41,
+        logLines: ["[LOG] 'echo'"],
+      },
+    ]);
+  });
+
+  test("shares one execution between identical subscriptions of different sockets", async () => {
+    const { backend, server } = setup();
+    const clients = await Promise.all(
+      [1, 2, 3].map((n) => connect(server, `s${n}`)),
+    );
+    for (const c of clients)
+      await c.send(modify(0, add(0, "kv:get", { k: "a" })));
+    await settle(server);
+    expect(backend.runs.get("kv:get")).toBe(1);
+    backend.write("a", 2);
+    await settle(server);
+    expect(backend.runs.get("kv:get")).toBe(2);
+    for (const c of clients)
+      expect(mods(c.transport.last())).toMatchObject([
+        { queryId: 0, value: 2 },
+      ]);
+    expect(server.hub.entryCount).toBe(1);
+  });
+
+  test("removes a query with QueryRemoved and drops the execution with its last subscriber", async () => {
+    const { server } = setup();
+    const c = await connect(server);
+    await c.send(modify(0, add(0, "kv:get", { k: "a" })));
+    await settle(server);
+    await c.send(modify(1, { type: "Remove", queryId: 0 }));
+    await settle(server);
+    expect(c.transport.last()).toMatchObject({
+      endVersion: { querySet: 2 },
+      modifications: [{ type: "QueryRemoved", queryId: 0 }],
+    });
+    expect(server.hub.entryCount).toBe(0);
+  });
+
+  test("confirms Authenticate with an identity bump and re-runs auth-dependent queries", async () => {
+    const { server } = setup();
+    const c = await connect(server);
+    await c.send(modify(0, add(0, "kv:get", { k: "a" }), add(1, "kv:whoami")));
+    await settle(server);
+    c.transport.take();
+    await c.send({
+      type: "Authenticate",
+      tokenType: "User",
+      value: "good:alice",
+      baseVersion: 0,
+    });
+    await settle(server);
+    const [transition] = c.transport.take();
+    expect(transition).toMatchObject({
+      startVersion: { identity: 0 },
+      endVersion: { identity: 1, querySet: 1 },
+      modifications: [
+        {
+          type: "QueryUpdated",
+          queryId: 1,
+          value: { subject: "alice", tokenIdentifier: "test|alice" },
+        },
+      ],
+    });
+  });
+
+  test("rejects a bad user token with AuthError and closes", async () => {
+    const { server } = setup();
+    const c = await connect(server);
+    await c.send({
+      type: "Authenticate",
+      tokenType: "User",
+      value: "bad",
+      baseVersion: 0,
+    });
+    expect(c.transport.take()).toEqual([
+      {
+        type: "AuthError",
+        error: "Could not verify token",
+        baseVersion: 0,
+        authUpdateAttempted: true,
+      },
+    ]);
+    expect(c.transport.closed).not.toBeNull();
+    expect(c.session.phase).toBe("closed");
+  });
+
+  test("runs queries as the impersonated identity for a valid admin key", async () => {
+    const { server } = setup();
+    const c = await connect(server);
+    await c.send({
+      type: "Authenticate",
+      tokenType: "Admin",
+      value: "admin-key",
+      baseVersion: 0,
+      impersonating: { issuer: "i", subject: "u" },
+    });
+    await c.send(modify(0, add(0, "kv:whoami")));
+    await settle(server);
+    expect(c.transport.last()).toMatchObject({
+      endVersion: { identity: 1, querySet: 1 },
+      modifications: [
+        { value: { issuer: "i", subject: "u", tokenIdentifier: "i|u" } },
+      ],
+    });
+  });
+
+  test.each([
+    ["a malformed frame", "{nope"],
+    ["a message before Connect", null],
+    [
+      "a wrong ModifyQuerySet baseVersion",
+      JSON.stringify(modify(4, add(0, "kv:list"))),
+    ],
+    [
+      "a wrong Authenticate baseVersion",
+      JSON.stringify({
+        type: "Authenticate",
+        tokenType: "None",
+        baseVersion: 3,
+      }),
+    ],
+  ])(
+    "answers %s with a FatalError and a close, without throwing",
+    async (_name, frame) => {
+      const { server } = setup();
+      const transport = new RecordingTransport();
+      const session = server.createSession(transport);
+      if (frame === null) {
+        await session.handleFrame(JSON.stringify(modify(0)));
+      } else {
+        await session.handleFrame(
+          JSON.stringify({
+            type: "Connect",
+            sessionId: "s",
+            connectionCount: 0,
+            lastCloseReason: null,
+          }),
+        );
+        await session.handleFrame(frame);
+      }
+      expect(transport.last()?.type).toBe("FatalError");
+      expect(transport.closed).not.toBeNull();
+      await session.handleFrame(JSON.stringify(modify(0)));
+      expect(transport.ofType("FatalError")).toHaveLength(1);
+    },
+  );
+
+  test("closes with 1011 InternalServerError when a mutation fails in the infrastructure", async () => {
+    const { server } = setup();
+    const c = await connect(server);
+    await c.send({
+      type: "Mutation",
+      requestId: 0,
+      udfPath: "kv:boom",
+      args: [{}],
+    });
+    await settle(server);
+    expect(c.transport.closed).toEqual({
+      code: 1011,
+      reason: "InternalServerError",
+    });
+  });
+
+  test("runs a mutation resent after a reconnect only once and still resolves it", async () => {
+    const { backend, server } = setup();
+    let open!: () => void;
+    backend.gate = new Promise((resolve) => (open = resolve));
+    const first = await connect(server, "same");
+    const mutation = {
+      type: "Mutation",
+      requestId: 5,
+      udfPath: "kv:set",
+      args: [{ k: "once", v: 1 }],
+    };
+    await first.send(mutation);
+    server.endSession(first.session);
+    const second = await connect(server, "same", 1);
+    await second.send(modify(0, add(0, "kv:get", { k: "once" })));
+    await second.send(mutation);
+    open();
+    await settle(server);
+    expect(backend.mutationLog).toHaveLength(1);
+    const response = second.transport.ofType("MutationResponse")[0];
+    expect(response).toMatchObject({ requestId: 5, success: true });
+    const after = second.transport.frames.slice(
+      second.transport.frames.indexOf(response!) + 1,
+    );
+    expect(
+      after.some(
+        (f) =>
+          f.type === "Transition" &&
+          decode((f.endVersion as { ts: string }).ts) >=
+            decode(response!.ts as string),
+      ),
+    ).toBe(true);
+    await second.send(mutation);
+    await settle(server);
+    expect(backend.mutationLog).toHaveLength(1);
+    expect(second.transport.ofType("MutationResponse")[1]).toEqual(response);
+  });
+
+  test("re-runs a paginated query with the journal of its previous run", async () => {
+    const { backend, server } = setup();
+    backend.write("a", 1);
+    backend.write("b", 1);
+    const c = await connect(server);
+    await c.send(modify(0, add(0, "kv:page")));
+    await settle(server);
+    expect(mods(c.transport.last())).toMatchObject([
+      { value: ["a", "b"], journal: "2" },
+    ]);
+    backend.write("0", 1);
+    await settle(server);
+    expect(mods(c.transport.last())).toMatchObject([
+      { value: ["0", "a"], journal: "2" },
+    ]);
+    const resumed = await connect(server, "other");
+    await resumed.send(modify(0, add(0, "kv:page", {}, "1")));
+    await settle(server);
+    expect(mods(resumed.transport.last())).toMatchObject([
+      { value: ["0"], journal: "1" },
+    ]);
+  });
+
+  test("splits a large Transition into TransitionChunks the client can reassemble", async () => {
+    const { server } = setup();
+    const c = await connect(server);
+    const raw: string[] = [];
+    const send = c.transport.send.bind(c.transport);
+    c.transport.send = (text) => {
+      raw.push(text);
+      send(text);
+    };
+    await c.send(
+      modify(0, add(0, "kv:big", { n: TRANSITION_CHUNK_CHARS * 2 })),
+    );
+    await settle(server);
+    expect(raw.length).toBe(3);
+    expect(
+      raw.every((t) => (JSON.parse(t) as Frame).type === "TransitionChunk"),
+    ).toBe(true);
+    expect(mods(c.transport.last())[0]?.value).toHaveLength(
+      TRANSITION_CHUNK_CHARS * 2,
+    );
+  });
+
+  test("sends a Ping only after the idle interval", async () => {
+    const { backend, server } = setup();
+    const c = await connect(server);
+    server.heartbeat(backend.clock.nowMs + PING_INTERVAL_MS - 1);
+    expect(c.transport.frames).toEqual([]);
+    server.heartbeat(backend.clock.nowMs + PING_INTERVAL_MS);
+    expect(c.transport.frames).toEqual([{ type: "Ping" }]);
+  });
+});
