@@ -3,13 +3,22 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { FileModuleStore, MemoryModuleStore, hashModule } from "./module-store.js";
+import {
+  FileModuleStore,
+  MemoryModuleStore,
+  hashModule,
+} from "./module-store.js";
 
 describe("hashModule", () => {
   test("hashes source then source map, as the CLI does", () => {
-    const expected = createHash("sha256").update("code").update("map").digest("hex");
+    const expected = createHash("sha256")
+      .update("code")
+      .update("map")
+      .digest("hex");
     expect(hashModule("code", "map")).toBe(expected);
-    expect(hashModule("code", undefined)).toBe(createHash("sha256").update("code").digest("hex"));
+    expect(hashModule("code", undefined)).toBe(
+      createHash("sha256").update("code").digest("hex"),
+    );
   });
 });
 
@@ -21,7 +30,10 @@ describe("FileModuleStore", () => {
 
   test("stores content by hash and reads it back from a new instance", async () => {
     dir = await mkdtemp(join(tmpdir(), "hull-modules-"));
-    const sha = await new FileModuleStore(dir).put({ source: "export const a = 1;", sourceMap: "{}" });
+    const sha = await new FileModuleStore(dir).put({
+      source: "export const a = 1;",
+      sourceMap: "{}",
+    });
     expect(sha).toBe(hashModule("export const a = 1;", "{}"));
     expect(await new FileModuleStore(dir).get(sha)).toEqual({
       source: "export const a = 1;",

@@ -25,7 +25,10 @@ export interface ModuleContent {
 }
 
 /** Hex sha256 of `source ‖ sourceMap`: the CLI's formula (convex `cli/lib/components.ts` `hash`). */
-export function hashModule(source: string, sourceMap: string | undefined): string {
+export function hashModule(
+  source: string,
+  sourceMap: string | undefined,
+): string {
   return createHash("sha256")
     .update(source)
     .update(sourceMap ?? "")
@@ -69,7 +72,10 @@ export class FileModuleStore implements ModuleStore {
   }
 
   async #writeAtomically(name: string, text: string): Promise<void> {
-    const temp = join(this.#dir, `.${name}.${randomBytes(6).toString("hex")}.tmp`);
+    const temp = join(
+      this.#dir,
+      `.${name}.${randomBytes(6).toString("hex")}.tmp`,
+    );
     await writeFile(temp, text, { flush: true });
     await rename(temp, join(this.#dir, name));
   }

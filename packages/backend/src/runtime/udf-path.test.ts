@@ -1,5 +1,9 @@
 import { describe, expect, test } from "vitest";
-import { canonicalizeUdfPath, displayUdfPath, parseUdfPath } from "./udf-path.js";
+import {
+  canonicalizeUdfPath,
+  displayUdfPath,
+  parseUdfPath,
+} from "./udf-path.js";
 
 describe("udf paths", () => {
   test("canonicalisation adds .js and :default", () => {

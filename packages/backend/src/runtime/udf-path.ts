@@ -18,7 +18,10 @@ const EXTENSION = /\.(js|ts|jsx|tsx|mjs|cjs)$/;
 export function parseUdfPath(path: string): UdfPath {
   const colon = path.lastIndexOf(":");
   const modulePart = colon === -1 ? path : path.slice(0, colon);
-  const name = colon === -1 || colon === path.length - 1 ? "default" : path.slice(colon + 1);
+  const name =
+    colon === -1 || colon === path.length - 1
+      ? "default"
+      : path.slice(colon + 1);
   const module = EXTENSION.test(modulePart) ? modulePart : `${modulePart}.js`;
   return { module, name };
 }

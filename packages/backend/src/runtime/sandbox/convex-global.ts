@@ -1,0 +1,143 @@
+/**
+ * The `Convex` global the `convex` package calls (`syscall`, `asyncSyscall`, `jsSyscall`), routed
+ * to the calling invocation. The sandbox answers what it can without the host (query-stream ids,
+ * the snapshot timestamp) so those stay synchronous and cheap; everything else goes through the
+ * invocation's `SyscallChannel`.
+ */
+import {
+  currentInvocation,
+  SyscallError,
+  type SandboxInvocation,
+} from "./invocation.js";
+import type { UserTimeTracker } from "./user-time.js";
+
+/** The host's `queryStreamNext` answer once a stream is exhausted (it closes the stream itself). */
+export const QUERY_DONE_JSON = '{"value":null,"done":true}';
+
+/** Convex's message for a function that used up its time. */
+export function timeoutError(limitMs: number): Error {
+  return new Error(
+    `Function execution timed out (maximum duration: ${limitMs / 1000}s)`,
+  );
+}
+
+/** Installs `globalThis.Convex`. `tracker` accounts the time user code runs between syscalls. */
+export function installConvexGlobal(tracker: UserTimeTracker): void {
+  const convex = {
+    syscall(op: string, argsJson: string): string {
+      const invocation = requireInvocation(op);
+      throwIfOverBudget(invocation);
+      return syncSyscall(invocation, op, argsJson);
+    },
+    asyncSyscall(op: string, argsJson: string): Promise<string> {
+      const invocation = currentInvocation();
+      if (invocation === undefined) return Promise.reject(importTimeError(op));
+      try {
+        throwIfOverBudget(invocation);
+      } catch (e) {
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- throwIfOverBudget throws Errors
+        return Promise.reject(e as Error);
+      }
+      return asyncSyscall(invocation, op, argsJson).then(
+        (result) => {
+          tracker.enter(invocation);
+          return result;
+        },
+        (error: unknown) => {
+          tracker.enter(invocation);
+          throw error;
+        },
+      );
+    },
+    jsSyscall(op: string): unknown {
+      requireInvocation(op);
+      // TODO(issue-5): file storage from actions (`storage/storeBlob`, `storage/getBlob`).
+      if (op === "storage/storeBlob" || op === "storage/getBlob") {
+        return Promise.reject(
+          new Error("File storage is not supported by this backend yet."),
+        );
+      }
+      throw new Error(`Unknown JS syscall ${op}`);
+    },
+  };
+  Object.defineProperty(globalThis, "Convex", {
+    value: convex,
+    configurable: true,
+  });
+}
+
+function importTimeError(op: string): Error {
+  return new Error(
+    `Can't use ${op} at import time: database access and function calls are only allowed inside Convex functions.`,
+  );
+}
+
+function requireInvocation(op: string): SandboxInvocation {
+  const invocation = currentInvocation();
+  if (invocation === undefined) throw importTimeError(op);
+  return invocation;
+}
+
+function throwIfOverBudget(invocation: SandboxInvocation): void {
+  if (
+    invocation.failure === null &&
+    invocation.usedMs > invocation.timeLimitMs
+  ) {
+    invocation.failure = timeoutError(invocation.timeLimitMs);
+  }
+  if (invocation.failure !== null) throw invocation.failure;
+}
+
+function syncSyscall(
+  invocation: SandboxInvocation,
+  op: string,
+  argsJson: string,
+): string {
+  switch (op) {
+    case "1.0/queryStream": {
+      const args = JSON.parse(argsJson) as { query: unknown };
+      const queryId = invocation.nextQueryId++;
+      invocation.queries.set(queryId, { queryJson: args.query, state: "new" });
+      return JSON.stringify({ queryId });
+    }
+    case "1.0/queryCleanup": {
+      const { queryId } = JSON.parse(argsJson) as { queryId: number };
+      const query = invocation.queries.get(queryId);
+      invocation.queries.delete(queryId);
+      if (query?.state === "started") invocation.channel.notify(op, argsJson);
+      return JSON.stringify(query !== undefined);
+    }
+    case "1.0/getSnapshotTs":
+      if (invocation.snapshotTsJson === null)
+        throw new Error(
+          "getSnapshotTs is only available in queries and mutations",
+        );
+      return invocation.snapshotTsJson;
+    case "1.0/db/normalizeId":
+      return invocation.channel.syncSyscall(op, argsJson);
+    default:
+      throw new Error(`Unknown operation ${op}`);
+  }
+}
+
+async function asyncSyscall(
+  invocation: SandboxInvocation,
+  op: string,
+  argsJson: string,
+): Promise<string> {
+  if (op !== "1.0/queryStreamNext")
+    return invocation.channel.asyncSyscall(op, argsJson);
+  const { queryId } = JSON.parse(argsJson) as { queryId: number };
+  const query = invocation.queries.get(queryId);
+  if (query === undefined)
+    throw new SyscallError("in-progress query not found");
+  if (query.state === "done") return QUERY_DONE_JSON;
+  const hostArgs =
+    query.state === "new"
+      ? JSON.stringify({ queryId, query: query.queryJson })
+      : argsJson;
+  query.state = "started";
+  const result = await invocation.channel.asyncSyscall(op, hostArgs);
+  if (result === QUERY_DONE_JSON) query.state = "done";
+  return result;
+}
