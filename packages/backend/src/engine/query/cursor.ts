@@ -131,9 +131,10 @@ function serializeCursor(cursor: Cursor): Uint8Array {
 
 function deserializeCursor(plaintext: Uint8Array): Cursor {
   if (plaintext.length < FINGERPRINT_BYTES + 1) throw malformedCursor();
-  const fingerprint = plaintext.slice(0, FINGERPRINT_BYTES);
+  // Plain copies: the decrypted bytes are a Buffer, and cursors hold Uint8Arrays.
+  const fingerprint = new Uint8Array(plaintext.subarray(0, FINGERPRINT_BYTES));
   const tag = plaintext[FINGERPRINT_BYTES];
-  const key = plaintext.slice(FINGERPRINT_BYTES + 1);
+  const key = new Uint8Array(plaintext.subarray(FINGERPRINT_BYTES + 1));
   if (tag === TAG_END && key.length === 0)
     return { position: { type: "end" }, fingerprint };
   if (tag === TAG_AFTER)

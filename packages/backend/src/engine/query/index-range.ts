@@ -13,7 +13,7 @@
  *
  * Every error is a `BackendError` BadRequest whose `shortMsg` is the tag above.
  */
-import type { BackendError} from "../../errors/backend-error.js";
+import type { BackendError } from "../../errors/backend-error.js";
 import { badRequest } from "../../errors/backend-error.js";
 import type { KeyInterval } from "../../storage/persistence.js";
 import {

@@ -4,7 +4,7 @@
  * as a typed plan: a source (`FullTableScan`, `IndexRange` or `Search`) and operators applied in
  * order (`filter`, `limit`).
  */
-import type { BackendError} from "../../errors/backend-error.js";
+import type { BackendError } from "../../errors/backend-error.js";
 import { badRequest } from "../../errors/backend-error.js";
 import type { Order } from "../../storage/persistence.js";
 import { convexToJson } from "../../values/json.js";
