@@ -34,11 +34,11 @@ describe("compareValues", () => {
       fc.tuple(
         fc.constant(a),
         fc.oneof(
-          fc.constant(a),
-          fc.constant([a]),
-          fc.constant([a, null] as Value),
-          fc.constant({ k: a }),
-          valueArb.map((b) => (Array.isArray(a) ? [...a, b] : [a, b])),
+          fc.constant<Value>(a),
+          fc.constant<Value>([a]),
+          fc.constant<Value>([a, null]),
+          fc.constant<Value>({ k: a }),
+          valueArb.map((b): Value => (Array.isArray(a) ? [...a, b] : [a, b])),
         ),
       ),
     );

@@ -91,22 +91,32 @@ export const fieldNameArb: fc.Arbitrary<string> = fc.oneof(
     ),
 );
 
-/** Any Convex value (without the commit-ts placeholder), nested up to a small depth. */
-export const valueArb: fc.Arbitrary<Value> = fc.letrec<{ value: Value }>(
-  (tie) => ({
+/** Convex values (without the commit-ts placeholder) with strings from `strings`. */
+export function makeValueArb(
+  strings: fc.Arbitrary<string>,
+): fc.Arbitrary<Value> {
+  return fc.letrec<{ value: Value }>((tie) => ({
     value: fc.oneof(
       { depthSize: "small", withCrossShrink: true },
       fc.constant(null),
       int64Arb,
       float64Arb,
       fc.boolean(),
-      stringArb,
+      strings,
       bytesArb,
       fc.array(tie("value"), { maxLength: 4 }),
       fc.dictionary(fieldNameArb, tie("value"), { maxKeys: 4 }),
     ),
-  }),
-).value;
+  })).value;
+}
+
+/** Any Convex value (without the commit-ts placeholder), nested up to a small depth. */
+export const valueArb: fc.Arbitrary<Value> = makeValueArb(stringArb);
+
+/** Well-formed (no lone surrogates) strings of any Unicode characters. */
+export const wellFormedStringArb: fc.Arbitrary<string> = stringArb.filter(
+  (s) => !/\p{Cs}/u.test(s),
+);
 
 /**
  * A canonical text form of a value from either implementation: bigints, bytes, -0, NaN bits and
