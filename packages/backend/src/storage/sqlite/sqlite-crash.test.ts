@@ -50,7 +50,7 @@ async function commitThenKill(
   );
   let last = 0n;
   let seen = 0;
-  for await (const line of createInterface({ input: child.stdout! })) {
+  for await (const line of createInterface({ input: child.stdout })) {
     last = BigInt(line);
     if (++seen === acks) {
       child.kill("SIGKILL");
