@@ -168,8 +168,8 @@ function insertIndexesStatement(
   const keys = rows.map((r) => toStoredKey(r.key));
   const onConflict =
     conflict === "Overwrite"
-      ? `ON CONFLICT (index_id, key_sha256, ts) DO UPDATE
-         SET key_prefix = EXCLUDED.key_prefix, key_suffix = EXCLUDED.key_suffix,
+      ? `ON CONFLICT (index_id, key_prefix, key_sha256, ts) DO UPDATE
+         SET key_suffix = EXCLUDED.key_suffix,
              deleted = EXCLUDED.deleted, table_id = EXCLUDED.table_id,
              document_id = EXCLUDED.document_id`
       : "";

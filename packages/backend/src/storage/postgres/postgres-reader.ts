@@ -13,18 +13,8 @@ import type {
   TimestampRange,
 } from "../persistence.js";
 import { toPersistenceError } from "../persistence-error.js";
-import {
-  buildIndexScanStatement,
-  type IndexScanRow,
-  type KeyBound,
-} from "./postgres-index-scan.js";
-import {
-  fromBytes,
-  joinKey,
-  splitKey,
-  toBytes,
-  type SplitKey,
-} from "./postgres-keys.js";
+import { scanIndexRows, type IndexScanRow } from "./postgres-index-scan.js";
+import { fromBytes, joinKey, toBytes } from "./postgres-keys.js";
 import type { PostgresPool, Statement } from "./postgres-pool.js";
 
 /**
@@ -100,37 +90,16 @@ export class PostgresReader implements PersistenceReader {
     order: Order,
     limit?: number,
   ): AsyncIterable<IndexScanEntry> {
-    let lower: KeyBound | null = {
-      key: splitKey(interval.start),
-      inclusive: true,
-    };
-    let upper: SplitKey | null =
-      interval.end === null ? null : splitKey(interval.end);
-    let remaining = limit ?? Number.POSITIVE_INFINITY;
-    let batchRows = FIRST_BATCH_ROWS;
-    while (remaining > 0) {
-      const batchLimit = Math.min(remaining, batchRows);
-      const statement = buildIndexScanStatement({
-        indexId,
-        readTs,
-        lower,
-        upper,
-        order,
-        limit: batchLimit,
-      });
-      const { rows } = await this.#pool.query<IndexScanRow>(
-        "indexScan",
-        statement,
-      );
-      for (const row of rows) yield toScanEntry(indexId, row);
-      const last = rows.at(-1);
-      if (last === undefined || rows.length < batchLimit) return;
-      const lastKey = { prefix: last.key_prefix, suffix: last.key_suffix };
-      if (order === "asc") lower = { key: lastKey, inclusive: false };
-      else upper = lastKey;
-      remaining -= rows.length;
-      batchRows = Math.min(batchRows * 2, MAX_BATCH_ROWS);
-    }
+    const rows = scanIndexRows(this.#pool, {
+      indexId,
+      readTs,
+      interval,
+      order,
+      limit,
+      firstBatchRows: FIRST_BATCH_ROWS,
+      maxBatchRows: MAX_BATCH_ROWS,
+    });
+    for await (const row of rows) yield toScanEntry(indexId, row);
   }
 
   async getGlobal(key: string): Promise<JsonValue | null> {

@@ -6,7 +6,9 @@
  * - `indexes`: one row per index-entry revision. PostgreSQL caps a btree entry at about 2.7 KB, so
  *   a key is stored split: its first {@link KEY_PREFIX_BYTES} bytes in `key_prefix` (indexed), the
  *   rest in `key_suffix` (empty for short keys, never indexed), and the SHA-256 of the whole key in
- *   `key_sha256`, which identifies the key in the primary key. Comparing `(key_prefix, key_suffix)`
+ *   `key_sha256`, which stands in for the suffix in the primary key. The primary key
+ *   `(index_id, key_prefix, key_sha256, ts)` and `indexes_by_key`, the same with `ts DESC`, give
+ *   index scans their two directions (see `postgres-index-scan.ts`). Comparing `(key_prefix, key_suffix)`
  *   lexicographically is exactly comparing whole keys bytewise, because every key is split at the
  *   same offset.
  * - `persistence_globals`: small JSON values by key.
@@ -60,7 +62,7 @@ export const MIGRATIONS: readonly Migration[] = [
         deleted BOOLEAN NOT NULL,
         table_id BYTEA NOT NULL,
         document_id BYTEA NOT NULL,
-        PRIMARY KEY (index_id, key_sha256, ts)
+        PRIMARY KEY (index_id, key_prefix, key_sha256, ts)
       )`,
       `CREATE INDEX indexes_by_key ON indexes (index_id, key_prefix, key_sha256, ts DESC)`,
       `CREATE TABLE persistence_globals (
