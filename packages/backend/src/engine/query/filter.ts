@@ -14,9 +14,13 @@
 import { BackendError, badRequest } from "../../errors/backend-error.js";
 import { compareValues } from "../../values/compare.js";
 import { jsonToConvexOrUndefined } from "../../values/json.js";
-import type { JsonValue, Value } from "../../values/value.js";
+import { displayValue } from "../../values/value-display.js";
+import {
+  CommitTsPlaceholder,
+  type JsonValue,
+  type Value,
+} from "../../values/value.js";
 import { getFieldValue, parseFieldPath, type FieldPath } from "./field-path.js";
-import { displayValue, valueTypeName } from "./value-display.js";
 
 export type ComparisonOperator = "eq" | "neq" | "lt" | "lte" | "gt" | "gte";
 export type ArithmeticOperator = "add" | "sub" | "mul" | "div" | "mod";
@@ -327,4 +331,25 @@ function invalidFilter(reason: string): BackendError {
 function describeJson(json: unknown): string {
   if (json === undefined) return "nothing";
   return Array.isArray(json) ? "an array" : JSON.stringify(json);
+}
+
+/** The type name Convex reports in evaluation errors (`MaybeValue::type_name`). */
+function valueTypeName(value: Value | undefined): string {
+  if (value === undefined) return "undefined";
+  if (value === null) return "Null";
+  switch (typeof value) {
+    case "bigint":
+      return "Int64";
+    case "number":
+      return "Float64";
+    case "boolean":
+      return "Boolean";
+    case "string":
+      return "String";
+    default:
+      if (value instanceof ArrayBuffer) return "Bytes";
+      // Convex resolves an unresolved commit timestamp to an int64 before using it.
+      if (value instanceof CommitTsPlaceholder) return "Int64";
+      return Array.isArray(value) ? "Array" : "Object";
+  }
 }

@@ -29,7 +29,7 @@ import {
   type FieldPath,
 } from "./field-path.js";
 import type { RangeComparison, RangeExpression } from "./query-plan.js";
-import { displayValue } from "./value-display.js";
+import { displayValue } from "../../values/value-display.js";
 
 /** One side of the bound on the field after the `Eq` prefix. */
 interface Bound {
