@@ -154,6 +154,11 @@ export class SyncSession implements HubClient {
     return this.#inbound;
   }
 
+  /** Records client activity that is not a frame (a WebSocket-level pong). */
+  markAlive(): void {
+    this.#lastReceivedMs = this.#context.deps.clock.now();
+  }
+
   /** Sends a Ping when idle and closes a silent client; call every few seconds. */
   heartbeat(nowMs: number): void {
     if (this.#phase === "closed") return;
