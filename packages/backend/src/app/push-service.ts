@@ -1,0 +1,222 @@
+import { randomUUID } from "node:crypto";
+import type { Catalog } from "../engine/catalog.js";
+import { planSchemaChanges, type SchemaChanges } from "../engine/schema.js";
+import {
+  parseSchemaExport,
+  type SchemaDefinition,
+} from "../engine/schema-definition.js";
+import { BackendError, isBackendError } from "../errors/backend-error.js";
+import type {
+  AppAnalysis,
+  DeployApi,
+  ModuleRef,
+  ModuleSource,
+  PreparedPush,
+  PushDiff,
+  PushRequest,
+  SchemaStatus,
+} from "../http/push/deploy-api.js";
+import type { Logger } from "../shared/logger.js";
+import type { AppManifest } from "./deployment-manifest.js";
+import { diffManifests, toIndexDiff } from "./push-diff.js";
+
+/** What the push service needs from the runtime and the engine. */
+export interface PushServiceDeps {
+  readonly moduleStore: {
+    put(content: {
+      source: string;
+      sourceMap?: string | undefined;
+    }): Promise<string>;
+    get(
+      sha256: string,
+    ): Promise<{ source: string; sourceMap?: string | undefined } | null>;
+  };
+  /** Imports the modules in a throwaway sandbox (the runtime's `analyzeModules`). */
+  analyze(modules: readonly ModuleSource[]): Promise<AppAnalysis>;
+  /** The function runner: the active manifest and the atomic switch to a new one. */
+  readonly runner: {
+    readonly manifest: AppManifest | null;
+    activate(manifest: AppManifest): Promise<void>;
+  };
+  /** The engine's schema manager and the current catalog. */
+  readonly schema: {
+    prepare(schema: SchemaDefinition): Promise<SchemaChanges>;
+    apply(schema: SchemaDefinition): Promise<unknown>;
+  };
+  catalog(): Catalog;
+  /** Persists the manifest so a restart activates it again. */
+  saveManifest(manifest: AppManifest): Promise<void>;
+  readonly logger: Logger;
+}
+
+interface PendingPush {
+  readonly manifest: AppManifest;
+  readonly schema: SchemaDefinition;
+}
+
+// `codegen` starts pushes it never finishes: keep only the newest few.
+const MAX_PENDING_PUSHES = 8;
+const SCHEMA_MODULE = "schema.js";
+/** Pushing no schema removes every index and validator, as in Convex. */
+const EMPTY_SCHEMA: SchemaDefinition = { tables: [], schemaValidation: false };
+
+/**
+ * The deploy protocol over the runtime and the engine. `prepare` stores and analyses modules
+ * with no effect on the running app; `waitForSchema` checks existing documents against the new
+ * schema; `finish` applies the schema, persists the manifest and switches the runner to the new
+ * code. Pushes finish one at a time. A failure at any step leaves the running deployment as it
+ * was.
+ */
+export class PushService implements DeployApi {
+  readonly #deps: PushServiceDeps;
+  readonly #pending = new Map<string, PendingPush>();
+  #finishing: Promise<unknown> = Promise.resolve();
+
+  constructor(deps: PushServiceDeps) {
+    this.#deps = deps;
+  }
+
+  moduleHashes(): readonly ModuleRef[] {
+    return this.#deps.runner.manifest?.modules ?? [];
+  }
+
+  udfServerVersion(): string | null {
+    return this.#deps.runner.manifest?.udfServerVersion ?? null;
+  }
+
+  async prepare(request: PushRequest): Promise<PreparedPush> {
+    const modules = await this.#resolveModules(request);
+    const analysis = await this.#deps.analyze(modules);
+    const schema =
+      analysis.schema === null
+        ? EMPTY_SCHEMA
+        : parseSchemaExport(analysis.schema);
+    const refs = await Promise.all(modules.map((m) => this.#store(m)));
+    const manifest: AppManifest = {
+      modules: refs,
+      analysis,
+      udfServerVersion: request.udfServerVersion,
+    };
+    const pushId = randomUUID();
+    this.#remember(pushId, { manifest, schema });
+    const catalog = this.#deps.catalog();
+    return {
+      pushId,
+      analysis,
+      udfServerVersion: request.udfServerVersion,
+      indexDiff: toIndexDiff(
+        planSchemaChanges(catalog, schema),
+        schema,
+        catalog,
+      ),
+      environmentVariables: {},
+    };
+  }
+
+  async waitForSchema(pushId: string): Promise<SchemaStatus> {
+    const push = this.#get(pushId);
+    try {
+      await this.#deps.schema.prepare(push.schema);
+      return { type: "complete" };
+    } catch (error) {
+      if (isBackendError(error) && error.code === "BadRequest") {
+        return {
+          type: "failed",
+          error: error.message,
+          tableName: tableNameIn(error.message),
+        };
+      }
+      throw error;
+    }
+  }
+
+  finish(
+    pushId: string,
+    options: { readonly dryRun: boolean },
+  ): Promise<PushDiff> {
+    const run = this.#finishing.then(() => this.#finish(pushId, options));
+    this.#finishing = run.catch(() => undefined);
+    return run;
+  }
+
+  async #finish(
+    pushId: string,
+    options: { readonly dryRun: boolean },
+  ): Promise<PushDiff> {
+    const push = this.#get(pushId);
+    const catalog = this.#deps.catalog();
+    const changes = await this.#deps.schema.prepare(push.schema);
+    const previous = this.#deps.runner.manifest;
+    const diff = diffManifests(
+      previous,
+      push.manifest,
+      toIndexDiff(changes, push.schema, catalog),
+    );
+    if (options.dryRun) return diff;
+    await this.#deps.schema.apply(push.schema);
+    await this.#deps.saveManifest(push.manifest);
+    try {
+      await this.#deps.runner.activate(push.manifest);
+    } catch (error) {
+      if (previous !== null) await this.#deps.saveManifest(previous);
+      throw error;
+    }
+    this.#pending.delete(pushId);
+    this.#deps.logger.info("push activated", {
+      modules: push.manifest.modules.length,
+    });
+    return diff;
+  }
+
+  async #resolveModules(request: PushRequest): Promise<ModuleSource[]> {
+    const unchanged = await Promise.all(
+      request.unchangedModules.map(async (ref): Promise<ModuleSource> => {
+        const content = await this.#deps.moduleStore.get(ref.sha256);
+        if (content === null) {
+          throw new BackendError(
+            "BadRequest",
+            "UnknownModuleHash",
+            `The deployment has no module with hash ${ref.sha256} (for ${ref.path}). Push again with all modules.`,
+          );
+        }
+        return { path: ref.path, environment: ref.environment, ...content };
+      }),
+    );
+    const schema =
+      request.schema === null
+        ? []
+        : [{ ...request.schema, path: SCHEMA_MODULE }];
+    return [...request.changedModules, ...unchanged, ...schema];
+  }
+
+  async #store(module: ModuleSource): Promise<ModuleRef> {
+    const sha256 = await this.#deps.moduleStore.put(module);
+    return { path: module.path, environment: module.environment, sha256 };
+  }
+
+  #remember(pushId: string, push: PendingPush): void {
+    this.#pending.set(pushId, push);
+    while (this.#pending.size > MAX_PENDING_PUSHES) {
+      const oldest = this.#pending.keys().next().value;
+      if (oldest === undefined) break;
+      this.#pending.delete(oldest);
+    }
+  }
+
+  #get(pushId: string): PendingPush {
+    const push = this.#pending.get(pushId);
+    if (push === undefined) {
+      throw new BackendError(
+        "BadRequest",
+        "PushNotFound",
+        "This push is unknown to the deployment: it expired, another push replaced it, or the server restarted. Run the push again.",
+      );
+    }
+    return push;
+  }
+}
+
+/** The table a schema validation error names, when it names one. */
+function tableNameIn(message: string): string | null {
+  return /table "?([A-Za-z_][A-Za-z0-9_]*)"?/i.exec(message)?.[1] ?? null;
+}
