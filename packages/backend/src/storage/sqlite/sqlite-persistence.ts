@@ -99,6 +99,8 @@ export class SqlitePersistence implements Persistence {
   readonly capabilities: PersistenceCapabilities = {
     supportsConcurrentReaders: true,
   };
+  /** The durability level in force, as read back from the connection. */
+  readonly synchronous: SqliteSynchronous;
   readonly #db: SqliteDatabase;
   readonly #sql: SqliteStatements;
   readonly #reader: PersistenceReader;
@@ -115,26 +117,21 @@ export class SqlitePersistence implements Persistence {
   static open(options: SqlitePersistenceOptions): SqlitePersistence {
     const db = openSqliteDatabase(options.path);
     try {
-      db.pragma("journal_mode = WAL");
-      db.pragma(
-        `synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`,
+      const synchronous = configureConnection(
+        db,
+        options.synchronous ?? "full",
       );
-      // Wait rather than fail if an outside tool (a backup, the sqlite3 shell) holds a lock.
-      db.pragma("busy_timeout = 5000");
-      // 64 MiB of page cache instead of the 2 MiB default: index and document pages stay hot.
-      db.pragma("cache_size = -65536");
-      // Truncate the WAL back to 64 MiB after checkpoints, so a burst does not keep a huge file.
-      db.pragma("journal_size_limit = 67108864");
       migrateSqliteSchema(db);
-      return new SqlitePersistence(db);
+      return new SqlitePersistence(db, synchronous);
     } catch (e) {
       db.close();
       throw toPersistenceError("open", e);
     }
   }
 
-  private constructor(db: SqliteDatabase) {
+  private constructor(db: SqliteDatabase, synchronous: SqliteSynchronous) {
     this.#db = db;
+    this.synchronous = synchronous;
     this.#sql = new SqliteStatements(db);
     this.#writeTransaction = db.transaction(
       (write: PersistenceWrite, conflict: ConflictStrategy) =>
@@ -341,6 +338,25 @@ export class SqlitePersistence implements Persistence {
       return Promise.reject(toPersistenceError(operation, e));
     }
   }
+}
+
+/** Sets the connection's pragmas; returns the durability level SQLite reports back. */
+function configureConnection(
+  db: SqliteDatabase,
+  synchronous: SqliteSynchronous,
+): SqliteSynchronous {
+  const journal = db.pragma("journal_mode = WAL", { simple: true });
+  if (journal !== "wal")
+    throw new Error(`journal_mode is ${String(journal)}, not wal`);
+  db.pragma(`synchronous = ${synchronous === "normal" ? "NORMAL" : "FULL"}`);
+  // Wait rather than fail if an outside tool (a backup, the sqlite3 shell) holds a lock.
+  db.pragma("busy_timeout = 5000");
+  // 64 MiB of page cache instead of the 2 MiB default: index and document pages stay hot.
+  db.pragma("cache_size = -65536");
+  // Truncate the WAL back to 64 MiB after checkpoints, so a burst does not keep a huge file.
+  db.pragma("journal_size_limit = 67108864");
+  // SQLite reports synchronous as a number: 1 is NORMAL, 2 is FULL.
+  return db.pragma("synchronous", { simple: true }) === 1 ? "normal" : "full";
 }
 
 function toScanEntry(indexId: string, row: ScanRow): IndexScanEntry {
