@@ -123,6 +123,22 @@ describe("openQueryStream", () => {
     expect(r.scans[0]?.yielded).toBe(2);
   });
 
+  test("overlapping next() calls are served in call order", async () => {
+    const stream = openQueryStream(reader(), scanQuery("asc", [{ limit: 3 }]));
+    const results = await Promise.all([
+      stream.next(),
+      stream.next(),
+      stream.next(),
+      stream.next(),
+    ]);
+    expect(results.map((d) => d?._id ?? null)).toEqual([
+      "m1",
+      "m2",
+      "m3",
+      null,
+    ]);
+  });
+
   test("a limit of zero reads nothing", async () => {
     const r = reader();
     expect(

@@ -89,6 +89,8 @@ export class QueryStream {
   /** Documents emitted so far by each `limit` operator, by operator position. */
   readonly #emitted: number[];
   #closed = false;
+  /** Settles when the previous `next()` has finished. */
+  #queue: Promise<void> = Promise.resolve();
   #fingerprint: Uint8Array | null = null;
 
   /** Use `openQueryStream`. */
@@ -138,11 +140,23 @@ export class QueryStream {
   /**
    * The next document of the result, or null at the end (and forever after, or after `close()`).
    *
+   * Calls may overlap (user code can issue several `queryStreamNext` at once): they are served
+   * one after another, in call order.
+   *
    * @throws BackendError from filter evaluation (`EvalError`), from the page maximums
    *   (`PaginationLimit`) and from the reader (transaction limits). The stream may be retried
    *   or closed afterwards.
    */
-  async next(): Promise<Document | null> {
+  next(): Promise<Document | null> {
+    const result = this.#queue.then(() => this.#nextNow());
+    this.#queue = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  async #nextNow(): Promise<Document | null> {
     if (this.#closed) return null;
     const document = await this.#pull(this.#plan.operators.length);
     return this.#closed ? null : document;
