@@ -120,19 +120,36 @@ export const wellFormedStringArb: fc.Arbitrary<string> = stringArb.filter(
 
 /**
  * A canonical text form of a value from either implementation: bigints, bytes, -0, NaN bits and
- * both placeholder classes are spelled out, object keys keep their order.
+ * both placeholder classes are spelled out, object keys keep their order. (Not `JSON.stringify`
+ * with a replacer: the package's placeholder has a throwing `toJSON`.)
  */
 export function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === "bigint") return `int64:${v}`;
-    if (typeof v === "number") return numberText(v);
-    if (v instanceof ArrayBuffer)
-      return `bytes:${Buffer.from(v).toString("hex")}`;
-    if (v instanceof CommitTsPlaceholder || v instanceof PackagePlaceholder)
-      return "commitTs";
-    if (v === undefined) return "undefined";
-    return v;
-  });
+  if (value === undefined) return "undefined";
+  if (value === null || typeof value === "boolean") return String(value);
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "bigint") return `int64:${value}`;
+  if (typeof value === "number") return numberText(value);
+  if (value instanceof ArrayBuffer)
+    return `bytes:${Buffer.from(value).toString("hex")}`;
+  if (
+    value instanceof CommitTsPlaceholder ||
+    value instanceof PackagePlaceholder
+  ) {
+    return "commitTs";
+  }
+  if (Array.isArray(value)) {
+    const parts: string[] = [];
+    for (let i = 0; i < value.length; i++)
+      parts.push(i in value ? canonical(value[i]) : "hole");
+    return `[${parts.join(",")}]`;
+  }
+  if (typeof value === "object") {
+    const entries = Object.entries(value).map(
+      ([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`,
+    );
+    return `{${entries.join(",")}}`;
+  }
+  return `${typeof value}`;
 }
 
 function numberText(n: number): string {
