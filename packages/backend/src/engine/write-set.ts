@@ -74,7 +74,8 @@ function resolveCommitTs(
     !(value instanceof ArrayBuffer)
   ) {
     const out: { [key: string]: Value | undefined } = {};
-    for (const [k, v] of Object.entries(value as ObjectValue)) out[k] = resolveCommitTs(v, ts);
+    for (const [k, v] of Object.entries(value as ObjectValue))
+      out[k] = resolveCommitTs(v, ts);
     return out;
   }
   return value;

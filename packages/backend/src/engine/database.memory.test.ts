@@ -1,0 +1,3 @@
+import { runEngineSuite } from "./engine.suite.js";
+
+runEngineSuite("memory");

@@ -1,0 +1,565 @@
+/**
+ * A transaction: reads at a snapshot (`readTs`), recording every index range it reads in its read
+ * set, and buffers writes, which its own later reads see. `Database.commit` hands it to the
+ * committer. Implements `IndexReader` for the query layer.
+ */
+import type { Clock } from "../shared/clock.js";
+import type {
+  KeyInterval,
+  Order,
+  PersistenceReader,
+  Timestamp,
+} from "../storage/persistence.js";
+import { decodeId, encodeId, newInternalId } from "../values/id.js";
+import { encodeIndexKey, prefixSuccessor } from "../values/index-key.js";
+import {
+  getDocumentSize,
+  validateDocumentShape,
+  validateIdentifier,
+} from "../values/size.js";
+import { validateValue } from "../values/validator.js";
+import type { Document, ObjectValue } from "../values/value.js";
+import {
+  BY_ID,
+  INDEX_BY_TABLE,
+  INDEX_TABLE_NUMBER,
+  TABLES_BY_NAME,
+  TABLES_TABLE_NUMBER,
+  isSystemTableName,
+  type Catalog,
+  type TableInfo,
+} from "./catalog.js";
+import type { PreparedCommit } from "./committer.js";
+import type { DocumentCache } from "./document-codec.js";
+import {
+  indexNotReadyError,
+  invalidIdError,
+  nonexistentDocumentError,
+  schemaViolationError,
+  systemTableAccessError,
+  systemTableWriteError,
+  tableMismatchError,
+  transactionClosedError,
+  userTableThroughSystemError,
+  type DatabaseOperation,
+} from "./engine-errors.js";
+import {
+  LimitTracker,
+  type TransactionLimits,
+  type TransactionMetrics,
+} from "./limits.js";
+import type {
+  IndexReader,
+  IndexScanIterator,
+  ResolvedIndex,
+} from "./query/index-reader.js";
+import type { CursorCodec } from "./query/cursor.js";
+import {
+  runQueryPage,
+  type QueryPageArgs,
+  type QueryPageResult,
+} from "./query/pagination.js";
+import { parseQueryPlan } from "./query/query-plan.js";
+import { openQueryStream, type QueryStream } from "./query/query-stream.js";
+import { ReadSet, pointInterval, type GrowingInterval } from "./read-set.js";
+import {
+  CreationTimeAllocator,
+  applyPatch,
+  applyReplace,
+  assertNoSystemFields,
+  assertSystemFieldsMatch,
+  userFields,
+} from "./system-fields.js";
+import { TransactionScan, type ScanTarget } from "./transaction-scan.js";
+import { WriteSet, type OriginalRevision } from "./write-set.js";
+
+/** What the database gives a transaction. */
+export interface TransactionContext {
+  readonly reader: PersistenceReader;
+  readonly readTs: Timestamp;
+  readonly catalog: Catalog;
+  readonly cache: DocumentCache;
+  readonly clock: Clock;
+  readonly randomBytes: (n: number) => Uint8Array;
+  readonly limits: TransactionLimits;
+  /** Seals and opens pagination cursors. */
+  readonly cursorCodec: CursorCodec;
+  /** Called once when the transaction is committed or closed. */
+  readonly onClose: () => void;
+}
+
+/** Options of the id-taking operations: `table` from the two-argument forms, `isSystem` for db.system. */
+export interface DocumentOptions {
+  readonly table?: string | undefined;
+  readonly isSystem?: boolean | undefined;
+}
+
+const FULL_INTERVAL: KeyInterval = { start: new Uint8Array(0), end: null };
+
+/** The interval of all keys starting with the encoding of `values`. */
+function prefixInterval(
+  values: Parameters<typeof encodeIndexKey>[0],
+): KeyInterval {
+  const start = encodeIndexKey(values);
+  return { start, end: prefixSuccessor(start) };
+}
+
+export class Transaction implements IndexReader {
+  readonly readTs: Timestamp;
+  readonly readSet = new ReadSet();
+  readonly #context: TransactionContext;
+  readonly #writes = new WriteSet();
+  readonly #limits: LimitTracker;
+  readonly #creationTimes: CreationTimeAllocator;
+  /** Metadata documents draw their own creation times, leaving user inserts' sequence intact. */
+  readonly #metadataCreationTimes: CreationTimeAllocator;
+  /** Tables whose metadata this transaction already read for a write. */
+  readonly #writtenTables = new Set<number>();
+  #catalog: Catalog;
+  #closed = false;
+
+  constructor(context: TransactionContext) {
+    this.#context = context;
+    this.readTs = context.readTs;
+    this.#catalog = context.catalog;
+    this.#limits = new LimitTracker(context.limits);
+    this.#creationTimes = new CreationTimeAllocator(context.readTs);
+    this.#metadataCreationTimes = new CreationTimeAllocator(context.readTs);
+  }
+
+  /** The table and index metadata as this transaction sees it (its own changes included). */
+  get catalog(): Catalog {
+    return this.#catalog;
+  }
+
+  /** Whether the transaction has buffered writes. */
+  get hasWrites(): boolean {
+    return this.#writes.size > 0;
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  metrics(): TransactionMetrics {
+    return this.#limits.metrics();
+  }
+
+  /** The document `id`, or null when it does not exist (see reference §1.3 for the checks). */
+  async get(
+    id: string,
+    options: DocumentOptions = {},
+  ): Promise<Document | null> {
+    this.#assertOpen();
+    const resolved = this.#tableOfId("db.get", id, options);
+    if (resolved === null) return null;
+    this.#limits.addInterval();
+    const revision = await this.#read(resolved.table, resolved.id);
+    return revision?.document ?? null;
+  }
+
+  /** The canonical form of `id` when it is an id of `table`, else null. Never throws. */
+  normalizeId(table: string, id: string): string | null {
+    const decoded = decodeId(id);
+    const info = this.#visibleTable(table);
+    if (
+      decoded === null ||
+      info === undefined ||
+      decoded.tableNumber !== info.number
+    )
+      return null;
+    return encodeId(decoded.tableNumber, decoded.internalId);
+  }
+
+  /** Inserts a document into `table` (created when missing) and returns its new `_id`. */
+  async insert(
+    tableName: string,
+    value: ObjectValue,
+    options: { isSystem?: boolean | undefined } = {},
+  ): Promise<string> {
+    this.#assertOpen();
+    this.#assertWritableTable(tableName, options.isSystem === true);
+    assertNoSystemFields(value);
+    const table = await this.#tableForWrite(tableName);
+    const nowMs = this.#context.clock.now();
+    const internalId = newInternalId(nowMs, this.#context.randomBytes);
+    const id = encodeId(table.number, internalId);
+    const document: Document = {
+      ...userFieldsOf(value),
+      _id: id,
+      _creationTime: this.#creationTimes.next(nowMs),
+    };
+    this.#put(table, null, document);
+    return id;
+  }
+
+  /** Shallow-merges `value` into document `id`; an `undefined` member removes the field. */
+  async patch(
+    id: string,
+    value: ObjectValue,
+    options: DocumentOptions = {},
+  ): Promise<Document> {
+    const { table, existing } = await this.#existingForWrite(
+      "db.patch",
+      id,
+      options,
+    );
+    assertSystemFieldsMatch(value, existing.document);
+    const next = applyPatch(existing.document, value);
+    this.#put(table, existing, next);
+    return next;
+  }
+
+  /** Replaces document `id` with `value` (system fields kept). */
+  async replace(
+    id: string,
+    value: ObjectValue,
+    options: DocumentOptions = {},
+  ): Promise<Document> {
+    const { table, existing } = await this.#existingForWrite(
+      "db.replace",
+      id,
+      options,
+    );
+    assertSystemFieldsMatch(value, existing.document);
+    const next = applyReplace(existing.document, value);
+    this.#put(table, existing, next);
+    return next;
+  }
+
+  /** Deletes document `id` and returns it. */
+  async delete(id: string, options: DocumentOptions = {}): Promise<Document> {
+    const { table, existing } = await this.#existingForWrite(
+      "db.delete",
+      id,
+      options,
+    );
+    this.#recordWrite(table, existing, null, 0);
+    return existing.document;
+  }
+
+  /**
+   * Starts executing a serialized query (`1.0/queryStream`): resolves the index and compiles the
+   * range now, reads lazily. Throws the query layer's errors for malformed queries and indexes.
+   */
+  query(serializedQuery: unknown): QueryStream {
+    this.#assertOpen();
+    return openQueryStream(this, parseQueryPlan(serializedQuery));
+  }
+
+  /** Reads one page of a paginated query (`1.0/queryPage`). */
+  queryPage(args: QueryPageArgs): Promise<QueryPageResult> {
+    this.#assertOpen();
+    return runQueryPage(this, this.#context.cursorCodec, args);
+  }
+
+  /** Number of documents in `table` at this transaction's view; reads the whole table range. */
+  async count(tableName: string): Promise<number> {
+    this.#assertOpen();
+    const index = this.resolveIndex(tableName, BY_ID);
+    if (index === null) return 0;
+    const scan = this.#openScan(index, FULL_INTERVAL, "asc", () => {});
+    let count = 0;
+    while ((await scan.next()).done !== true) count += 1;
+    return count;
+  }
+
+  resolveIndex(tableName: string, indexName: string): ResolvedIndex | null {
+    this.#assertOpen();
+    const table = this.#visibleTable(tableName);
+    if (table === undefined) {
+      this.#recordTableLookup(tableName);
+      return virtualIndex(tableName, indexName);
+    }
+    const index = this.#catalog.index(table.number, indexName);
+    if (index === undefined) return null;
+    if (index.state !== "enabled") {
+      throw indexNotReadyError(tableName, indexName, index.staged);
+    }
+    return { id: index.id, tableName, indexName, fields: index.fields };
+  }
+
+  scan(
+    index: ResolvedIndex,
+    interval: KeyInterval,
+    order: Order,
+  ): IndexScanIterator {
+    this.#assertOpen();
+    this.#limits.addInterval();
+    return this.#openScan(index, interval, order, (size) =>
+      this.#limits.addRead(size),
+    );
+  }
+
+  /** Builds the commit's rows at `ts` (used by `Database.commit`). */
+  prepareCommit(ts: Timestamp): PreparedCommit {
+    return this.#writes.prepare(ts, this.#catalog, this.#context.cache);
+  }
+
+  /** Ends the transaction without committing; idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#context.onClose();
+  }
+
+  /**
+   * Engine-internal: writes metadata document `id` of `_tables` or `_index` (`fields` null
+   * deletes it; `id` null inserts). Returns the document id. Used by schema changes.
+   */
+  async writeMetadata(
+    tableNumber: typeof TABLES_TABLE_NUMBER | typeof INDEX_TABLE_NUMBER,
+    id: string | null,
+    fields: ObjectValue | null,
+  ): Promise<string> {
+    this.#assertOpen();
+    const table = this.#catalog.tableByNumber(tableNumber)!;
+    if (id === null) {
+      const nowMs = this.#context.clock.now();
+      const newId = encodeId(
+        tableNumber,
+        newInternalId(nowMs, this.#context.randomBytes),
+      );
+      const document = {
+        ...fields,
+        _id: newId,
+        _creationTime: this.#metadataCreationTimes.next(nowMs),
+      };
+      this.#put(table, null, document);
+      return newId;
+    }
+    const existing = await this.#read(table, id);
+    if (existing === null) throw nonexistentDocumentError("db.patch", id);
+    const next =
+      fields === null ? null : applyReplace(existing.document, fields);
+    this.#recordWrite(
+      table,
+      existing,
+      next,
+      next === null ? 0 : getDocumentSize(next),
+    );
+    return id;
+  }
+
+  /** Engine-internal: the table `name`, created in this transaction when missing. */
+  async ensureTable(name: string): Promise<TableInfo> {
+    this.#assertOpen();
+    return this.#tableForWrite(name);
+  }
+
+  /**
+   * Engine-internal: records a read of every document of table `name` (so any concurrent write to
+   * it conflicts), without reading them through the transaction.
+   */
+  recordTableRead(name: string): void {
+    const table = this.#visibleTable(name);
+    if (table === undefined) this.#recordTableLookup(name);
+    else this.readSet.add(`${table.number}/${BY_ID}`, FULL_INTERVAL);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw transactionClosedError();
+  }
+
+  /** A user or system table by name; the metadata tables are invisible. */
+  #visibleTable(name: string): TableInfo | undefined {
+    const table = this.#catalog.tableByName(name);
+    return table === undefined || table.docId === null ? undefined : table;
+  }
+
+  /** Records a read of whether table `name` exists (its `_tables` entry). */
+  #recordTableLookup(name: string): void {
+    this.readSet.add(
+      `${TABLES_TABLE_NUMBER}/${TABLES_BY_NAME}`,
+      prefixInterval([name]),
+    );
+  }
+
+  /**
+   * Resolves the table of `id` for an id-taking operation, enforcing Convex's checks, and the
+   * canonical form of the id (legacy forms decode too). Null when the id's table does not exist.
+   */
+  #tableOfId(
+    operation: DatabaseOperation,
+    id: string,
+    options: DocumentOptions,
+  ): { table: TableInfo; id: string } | null {
+    const decoded = decodeId(id);
+    if (decoded === null) throw invalidIdError(operation, id);
+    const table = this.#catalog.tableByNumber(decoded.tableNumber);
+    if (table === undefined || table.docId === null) return null;
+    if (options.table !== undefined && options.table !== table.name) {
+      throw tableMismatchError(operation, options.table, table.name);
+    }
+    const system = isSystemTableName(table.name);
+    if (system && options.isSystem !== true) throw systemTableAccessError();
+    if (!system && options.isSystem === true)
+      throw userTableThroughSystemError();
+    return { table, id: encodeId(decoded.tableNumber, decoded.internalId) };
+  }
+
+  /** Reads document `id` (records the point read); own writes first. */
+  async #read(table: TableInfo, id: string): Promise<OriginalRevision | null> {
+    this.readSet.add(
+      `${table.number}/${BY_ID}`,
+      pointInterval(encodeIndexKey([id])),
+    );
+    const own = this.#writes.get(id);
+    if (own !== undefined) {
+      return own.current === null
+        ? null
+        : { document: own.current, ts: own.original?.ts ?? -1n };
+    }
+    const entry = await this.#context.reader.getDocument(
+      table.id,
+      id,
+      this.readTs,
+    );
+    const parsed = entry === null ? null : this.#context.cache.parse(entry);
+    if (entry === null || parsed === null) return null;
+    this.#limits.addRead(parsed.size);
+    return { document: parsed.document, ts: entry.ts };
+  }
+
+  async #existingForWrite(
+    operation: DatabaseOperation,
+    id: string,
+    options: DocumentOptions,
+  ): Promise<{ table: TableInfo; existing: OriginalRevision }> {
+    this.#assertOpen();
+    const resolved = this.#tableOfId(operation, id, options);
+    if (resolved === null) throw nonexistentDocumentError(operation, id);
+    const { table } = resolved;
+    this.#assertWritableTable(table.name, options.isSystem === true);
+    this.#limits.addInterval();
+    const existing = await this.#read(table, resolved.id);
+    if (existing === null) throw nonexistentDocumentError(operation, id);
+    await this.#tableForWrite(table.name);
+    return { table, existing };
+  }
+
+  #assertWritableTable(name: string, isSystem: boolean): void {
+    if (isSystemTableName(name) && !isSystem) throw systemTableWriteError(name);
+    if (name === "_tables" || name === "_index")
+      throw systemTableWriteError(name);
+    validateIdentifier(name, "table");
+  }
+
+  /**
+   * The table to write to, created in this transaction when missing. Records the derived reads
+   * that make concurrent schema changes and table creations conflict with this write.
+   */
+  async #tableForWrite(name: string): Promise<TableInfo> {
+    let table = this.#visibleTable(name);
+    if (table === undefined) {
+      this.#recordTableLookup(name);
+      // Serialises table creations: a concurrent creation writes `_tables` and conflicts.
+      this.readSet.add(`${TABLES_TABLE_NUMBER}/${BY_ID}`, FULL_INTERVAL);
+      const number = this.#catalog.nextTableNumber(isSystemTableName(name));
+      await this.writeMetadata(TABLES_TABLE_NUMBER, null, {
+        name,
+        number,
+        documentType: null,
+      });
+      table = this.#visibleTable(name)!;
+    }
+    if (!this.#writtenTables.has(table.number)) {
+      this.#writtenTables.add(table.number);
+      this.#recordTableLookup(name);
+      this.readSet.add(
+        `${INDEX_TABLE_NUMBER}/${INDEX_BY_TABLE}`,
+        prefixInterval([table.number]),
+      );
+    }
+    return table;
+  }
+
+  /** Validates and buffers a new version of a user document. */
+  #put(
+    table: TableInfo,
+    existing: OriginalRevision | null,
+    document: Document,
+  ): void {
+    validateDocumentShape(document);
+    if (table.documentType !== null) {
+      const error = validateValue(table.documentType, userFields(document), {
+        tableNumberOf: (name) => this.#visibleTable(name)?.number,
+      });
+      if (error !== null) throw schemaViolationError(table.name, error);
+    }
+    this.#recordWrite(table, existing, document, getDocumentSize(document));
+  }
+
+  #recordWrite(
+    table: TableInfo,
+    existing: OriginalRevision | null,
+    document: Document | null,
+    size: number,
+  ): void {
+    const id = document?._id ?? existing!.document._id;
+    const previous = this.#writes.get(id);
+    if (table.docId !== null)
+      this.#limits.addWrite(size, previous === undefined);
+    const original = previous !== undefined ? previous.original : existing;
+    this.#writes.put(table, id, original, document, size);
+    if (table.docId === null)
+      this.#catalog = this.#catalog.apply(table.number, id, document);
+  }
+
+  #openScan(
+    index: ResolvedIndex,
+    interval: KeyInterval,
+    order: Order,
+    onRead: (size: number) => void,
+  ): IndexScanIterator {
+    const table = this.#visibleTable(index.tableName);
+    const target: ScanTarget = {
+      indexId: index.id,
+      fields: index.fields,
+      tableNumber: table?.number ?? -1,
+      stored: table !== undefined,
+    };
+    const growing: GrowingInterval = {
+      start: interval.start,
+      end: interval.end,
+      empty: true,
+    };
+    this.readSet.addGrowing(index.id, growing);
+    const { reader, cache } = this.#context;
+    const context = {
+      reader,
+      readTs: this.readTs,
+      writes: this.#writes,
+      cache,
+      onRead,
+    };
+    return new TransactionScan(context, target, interval, order, growing);
+  }
+}
+
+/** The fields of an insert value, with `undefined` members dropped. */
+function userFieldsOf(value: ObjectValue): ObjectValue {
+  const out: ObjectValue = {};
+  for (const [field, v] of Object.entries(value))
+    if (v !== undefined) out[field] = v;
+  return out;
+}
+
+function virtualIndex(
+  tableName: string,
+  indexName: string,
+): ResolvedIndex | null {
+  const fields =
+    indexName === BY_ID
+      ? ["_id"]
+      : indexName === "by_creation_time"
+        ? ["_creationTime", "_id"]
+        : null;
+  if (fields === null) return null;
+  return {
+    id: `missing:${tableName}/${indexName}`,
+    tableName,
+    indexName,
+    fields,
+  };
+}
