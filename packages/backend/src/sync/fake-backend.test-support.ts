@@ -177,6 +177,14 @@ export class FakeBackend {
         const ts = this.write(k, args.v ?? null);
         return { success: true, value: null, logLines: [], ts };
       }
+      case "kv:noop":
+        // Commits nothing, yet reports a ts past every commit.
+        return {
+          success: true,
+          value: "noop",
+          logLines: [],
+          ts: this.latestTs + 5n,
+        };
       case "kv:boom":
         throw new BackendError(
           "InternalServerError",

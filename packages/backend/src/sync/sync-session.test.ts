@@ -214,6 +214,27 @@ describe("SyncSession", () => {
     expect(transition).toMatchObject({ type: "Transition", modifications: [] });
   });
 
+  test("still resolves a mutation that committed nothing but reported a later ts", async () => {
+    const { backend, server } = setup();
+    const c = await connect(server);
+    await c.send({
+      type: "Mutation",
+      requestId: 0,
+      udfPath: "kv:noop",
+      args: [{}],
+    });
+    await settle(server);
+    const [response, transition] = c.transport.take();
+    expect(response).toMatchObject({
+      type: "MutationResponse",
+      ts: encodeTs(backend.latestTs),
+    });
+    expect(transition).toMatchObject({
+      type: "Transition",
+      endVersion: { ts: encodeTs(backend.latestTs) },
+    });
+  });
+
   test("answers a failed mutation without a ts and with its errorData", async () => {
     const { server } = setup();
     const c = await connect(server);

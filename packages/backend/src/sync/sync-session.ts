@@ -380,7 +380,11 @@ export class SyncSession implements HubClient {
   #answerMutation(message: MutationRequest, outcome: MutationOutcome): void {
     if (this.#phase === "closed") return;
     if (outcome.success) {
-      const ts = outcome.ts ?? this.#context.hub.ts;
+      // A mutation that committed nothing may report a ts no commit will ever reach; the client
+      // only needs a Transition at or past it, so cap it at the newest committed ts.
+      const latest = this.#context.deps.database.latestTs;
+      const ts =
+        outcome.ts === null || outcome.ts > latest ? latest : outcome.ts;
       this.#send({
         type: "MutationResponse",
         requestId: message.requestId,
