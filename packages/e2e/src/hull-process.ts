@@ -1,0 +1,150 @@
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { freePort } from "./free-port.js";
+import { HULL_BIN } from "./repo-paths.js";
+
+const execFileAsync = promisify(execFile);
+
+// Startup loads TypeScript through tsx and opens SQLite: a few seconds on a busy machine.
+const STARTUP_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+/** A running `hull serve` process on free ports with its own data directory. */
+export interface HullProcess extends AsyncDisposable {
+  readonly url: string;
+  readonly siteUrl: string;
+  readonly dataDir: string;
+  readonly adminKey: string;
+  /** Everything the process wrote so far (stdout and stderr), for failure messages. */
+  output(): string;
+  /** Stops the process (SIGTERM, then SIGKILL) and starts a new one on the same ports and data. */
+  restart(): Promise<void>;
+  /** Stops the process; removes the data directory unless `keepData`. Safe to call twice. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+/**
+ * Starts `hull serve` (the real bin, as `npx hull serve` runs it) on free ports with a fresh
+ * temporary data directory, waits until `GET /version` answers, and fetches an admin key with
+ * `hull admin-key`. Always stop it (`await using` does).
+ */
+export async function startHull(): Promise<HullProcess> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "hull-e2e-"));
+  const port = await freePort();
+  const sitePort = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  let output = "";
+  let child: ChildProcess | undefined;
+  const launch = async (): Promise<void> => {
+    child = spawn(
+      process.execPath,
+      [
+        HULL_BIN,
+        "serve",
+        "--port",
+        String(port),
+        "--site-port",
+        String(sitePort),
+        "--data",
+        dataDir,
+      ],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, HULL_LOG_LEVEL: "warn" },
+      },
+    );
+    child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    await waitUntilReady(url, child, () => output);
+  };
+  const kill = async (): Promise<void> => {
+    if (child !== undefined) await stopChild(child);
+    child = undefined;
+  };
+  try {
+    await launch();
+    const adminKey = await issueAdminKey(dataDir);
+    let stopped = false;
+    const stop = async (
+      options: { keepData?: boolean } = {},
+    ): Promise<void> => {
+      await kill();
+      if (!stopped && options.keepData !== true) {
+        stopped = true;
+        await fs.rm(dataDir, { recursive: true, force: true });
+      }
+    };
+    return {
+      url,
+      siteUrl: `http://127.0.0.1:${sitePort}`,
+      dataDir,
+      adminKey,
+      output: () => output,
+      restart: async () => {
+        await kill();
+        await launch();
+      },
+      stop,
+      [Symbol.asyncDispose]: () => stop(),
+    };
+  } catch (error) {
+    await kill();
+    await fs.rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Runs `hull admin-key --data <dir>` and returns the last line of its output. */
+export async function issueAdminKey(dataDir: string): Promise<string> {
+  const { stdout } = await execFileAsync(process.execPath, [
+    HULL_BIN,
+    "admin-key",
+    "--data",
+    dataDir,
+  ]);
+  const key = stdout.trim().split("\n").at(-1);
+  if (key === undefined || !key.includes("|"))
+    throw new Error(`hull admin-key printed: ${stdout}`);
+  return key;
+}
+
+async function waitUntilReady(
+  url: string,
+  child: ChildProcess,
+  output: () => string,
+): Promise<void> {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(
+        `hull serve exited (${child.exitCode ?? child.signalCode}):\n${output()}`,
+      );
+    }
+    try {
+      const response = await fetch(`${url}/version`);
+      if (response.status === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await stopChild(child);
+  throw new Error(
+    `hull serve did not answer GET /version within ${STARTUP_TIMEOUT_MS} ms:\n${output()}`,
+  );
+}
+
+/** SIGTERM, then SIGKILL after a grace period; resolves once the process is gone. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", () => resolve()),
+  );
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
