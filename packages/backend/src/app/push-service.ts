@@ -190,7 +190,11 @@ export class PushService implements DeployApi {
   }
 
   async #store(module: ModuleSource): Promise<ModuleRef> {
-    const sha256 = await this.#deps.moduleStore.put(module);
+    const content =
+      module.sourceMap === undefined
+        ? { source: module.source }
+        : { source: module.source, sourceMap: module.sourceMap };
+    const sha256 = await this.#deps.moduleStore.put(content);
     return { path: module.path, environment: module.environment, sha256 };
   }
 
