@@ -133,4 +133,41 @@ export function describePruneSuite({ test }: SuiteContext): void {
     expect(await scan(p.reader(), "i", 40n, ALL)).toEqual(before);
     expect((await scan(p.reader(), "j", 40n, ALL)).length).toBe(1);
   });
+
+  test("pruning a log far larger than one batch removes exactly the hidden rows", async (p) => {
+    // 2000 documents with two revisions each (every 4th deleted by its second), and one document
+    // with 2500 revisions ending in a tombstone, so work spans many chunks and one document spans
+    // chunk boundaries.
+    const documents = [];
+    const indexes = [];
+    for (let i = 0; i < 2000; i++) {
+      const id = `d${String(i).padStart(4, "0")}`;
+      const key = bytes(i >> 8, i & 0xff);
+      const gone = i % 4 === 0;
+      documents.push(
+        doc("t", id, 1n, { i }),
+        doc("t", id, 2n, gone ? null : { i, v: 2 }, 1n),
+      );
+      indexes.push(
+        entry("i", key, 1n, false, "t", id),
+        entry("i", key, 2n, gone, "t", id),
+      );
+    }
+    for (let ts = 1n; ts <= 2500n; ts++) {
+      const value = ts === 2500n ? null : { ts: Number(ts) };
+      documents.push(doc("t", "m", ts, value, ts === 1n ? null : ts - 1n));
+      indexes.push(entry("i", bytes(0xff), ts, value === null, "t", "m"));
+    }
+    await p.write({ documents, indexes }, "Error");
+    const before = await scan(p.reader(), "i", 3000n, ALL);
+    expect(before.length).toBe(1500);
+    // Hidden: 2000 first revisions, 500 tombstones, and all 2500 revisions of "m".
+    expect(await p.pruneBefore(3000n)).toEqual({
+      documents: 5000,
+      indexes: 5000,
+    });
+    expect(await scan(p.reader(), "i", 3000n, ALL)).toEqual(before);
+    expect((await load(p.reader(), 0n, null)).length).toBe(1500);
+    expect(await p.pruneBefore(3000n)).toEqual({ documents: 0, indexes: 0 });
+  });
 }

@@ -83,8 +83,11 @@ export type ConflictStrategy = "Error" | "Overwrite";
  * One atomic append: every row lands, or none does. Rows may carry different timestamps.
  *
  * The caller keeps the log consistent, drivers do not check it: a write never holds two rows with
- * the same primary key, and every index entry that is not `deleted` points at a document revision
- * `(tableId, docId, ts)` that is written in the same or an earlier write and is not a tombstone.
+ * the same primary key; every index entry that is not `deleted` points at a document revision
+ * `(tableId, docId, ts)` that is written in the same or an earlier write and is not a tombstone;
+ * and a new revision of a document comes with a new revision (same key, or a tombstone) of every
+ * index entry that pointed at the old one, at the same `ts`. Pruning relies on the last rule: it
+ * removes a document revision once a newer one hides it.
  */
 export interface PersistenceWrite {
   readonly documents: readonly DocumentLogEntry[];

@@ -116,24 +116,38 @@ export class MemoryPersistence implements Persistence {
   }
 
   #checkNoConflicts(write: PersistenceWrite): void {
+    // Length-prefixed parts make the row keys unambiguous whatever the ids contain.
     const seen = new Set<string>();
-    const once = (rowKey: string, what: string) => {
-      if (seen.has(rowKey))
-        throw createPersistenceConflict(`${what} appears twice in one write`);
+    const once = (rowKey: string, describe: () => string) => {
+      if (seen.has(rowKey)) {
+        throw createPersistenceConflict(
+          `${describe()} appears twice in one write`,
+        );
+      }
       seen.add(rowKey);
     };
     for (const d of write.documents) {
-      const what = `Document revision (${d.tableId}, ${d.id}, ${d.ts})`;
-      if (this.#documents.has(d.tableId, d.id, d.ts))
-        throw createPersistenceConflict(`${what} already exists`);
-      once(JSON.stringify(["d", d.tableId, d.id, String(d.ts)]), what);
+      const describe = () =>
+        `Document revision (${d.tableId}, ${d.id}, ${d.ts})`;
+      if (this.#documents.has(d.tableId, d.id, d.ts)) {
+        throw createPersistenceConflict(`${describe()} already exists`);
+      }
+      once(
+        `d${d.tableId.length}:${d.tableId}${d.id.length}:${d.id}${d.ts}`,
+        describe,
+      );
     }
     for (const e of write.indexes) {
       const key = toKeyString(e.key);
-      const what = `Index entry (${e.indexId}, ${Buffer.from(e.key).toString("hex")}, ${e.ts})`;
-      if (this.#indexes.get(e.indexId)?.has(key, e.ts))
-        throw createPersistenceConflict(`${what} already exists`);
-      once(JSON.stringify(["i", e.indexId, key, String(e.ts)]), what);
+      const describe = () =>
+        `Index entry (${e.indexId}, ${Buffer.from(e.key).toString("hex")}, ${e.ts})`;
+      if (this.#indexes.get(e.indexId)?.has(key, e.ts)) {
+        throw createPersistenceConflict(`${describe()} already exists`);
+      }
+      once(
+        `i${e.indexId.length}:${e.indexId}${key.length}:${key}${e.ts}`,
+        describe,
+      );
     }
   }
 

@@ -26,6 +26,7 @@ import {
 } from "../persistence-error.js";
 import { toAsyncIterable } from "../to-async-iterable.js";
 import { openSqliteDatabase, type SqliteDatabase } from "./sqlite-database.js";
+import { SqlitePruner } from "./sqlite-pruner.js";
 import { migrateSqliteSchema } from "./sqlite-schema.js";
 import { SqliteStatements } from "./sqlite-statements.js";
 
@@ -103,6 +104,7 @@ export class SqlitePersistence implements Persistence {
   readonly synchronous: SqliteSynchronous;
   readonly #db: SqliteDatabase;
   readonly #sql: SqliteStatements;
+  readonly #pruner: SqlitePruner;
   readonly #reader: PersistenceReader;
   readonly #writeTransaction: (
     write: PersistenceWrite,
@@ -133,6 +135,7 @@ export class SqlitePersistence implements Persistence {
     this.#db = db;
     this.synchronous = synchronous;
     this.#sql = new SqliteStatements(db);
+    this.#pruner = new SqlitePruner(db);
     this.#writeTransaction = db.transaction(
       (write: PersistenceWrite, conflict: ConflictStrategy) =>
         this.#writeRows(write, conflict),
@@ -181,16 +184,16 @@ export class SqlitePersistence implements Persistence {
     });
   }
 
-  pruneBefore(
+  async pruneBefore(
     minSnapshotTs: Timestamp,
   ): Promise<{ documents: number; indexes: number }> {
-    return this.#run("pruneBefore", () => {
-      const bound = clampTs(minSnapshotTs);
-      return this.#db.transaction(() => ({
-        documents: this.#sql.pruneDocuments.run({ bound }).changes,
-        indexes: this.#sql.pruneIndexes.run({ bound }).changes,
-      }))();
-    });
+    try {
+      return await this.#pruner.prune(clampTs(minSnapshotTs), () =>
+        this.#assertOpen(),
+      );
+    } catch (e) {
+      throw toPersistenceError("pruneBefore", e);
+    }
   }
 
   close(): Promise<void> {
@@ -328,11 +331,14 @@ export class SqlitePersistence implements Persistence {
     return statement.all(indexId, start, end, readTs, rows) as ScanRow[];
   }
 
+  #assertOpen(): void {
+    if (this.#closed) throw new Error("SqlitePersistence is closed");
+  }
+
   /** Runs a synchronous operation as a promise, with errors normalised. */
   #run<T>(operation: string, fn: () => T): Promise<T> {
     try {
-      if (this.#closed && operation !== "close")
-        throw new Error("SqlitePersistence is closed");
+      if (operation !== "close") this.#assertOpen();
       return Promise.resolve(fn());
     } catch (e) {
       return Promise.reject(toPersistenceError(operation, e));

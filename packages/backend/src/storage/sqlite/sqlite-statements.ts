@@ -53,8 +53,6 @@ export class SqliteStatements {
   readonly scanDescUnbounded: SqliteStatement;
   readonly getGlobal: SqliteStatement;
   readonly putGlobal: SqliteStatement;
-  readonly pruneDocuments: SqliteStatement;
-  readonly pruneIndexes: SqliteStatement;
 
   constructor(db: SqliteDatabase) {
     const read = (sql: string) => db.prepare(sql).raw().safeIntegers();
@@ -106,15 +104,5 @@ export class SqliteStatements {
     this.putGlobal = db.prepare(
       "INSERT INTO persistence_globals (key, json_value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET json_value = excluded.json_value",
     );
-    // A revision at or before the bound goes when it is a tombstone or a newer revision at or
-    // before the bound shadows it (see `Persistence.pruneBefore`).
-    this.pruneDocuments = db.prepare(`
-      DELETE FROM documents WHERE ts <= @bound AND (deleted = 1 OR EXISTS (
-        SELECT 1 FROM documents AS n
-        WHERE n.table_id = documents.table_id AND n.id = documents.id AND n.ts > documents.ts AND n.ts <= @bound))`);
-    this.pruneIndexes = db.prepare(`
-      DELETE FROM indexes WHERE ts <= @bound AND (deleted = 1 OR EXISTS (
-        SELECT 1 FROM indexes AS n
-        WHERE n.index_id = indexes.index_id AND n.key = indexes.key AND n.ts > indexes.ts AND n.ts <= @bound))`);
   }
 }
