@@ -51,8 +51,9 @@ const I64_MAX = (1n << 63n) - 1n;
 /** Rows per `loadDocuments` batch: large enough to amortise the query, small enough for memory. */
 const LOAD_BATCH_ROWS = 512;
 /**
- * Index scans start with a small batch (a `first()` or a point lookup needs one row) and grow it
- * fourfold per batch up to the cap, so long scans cost a handful of queries.
+ * Index scans without a limit start with a small batch (a caller that stops after one row should
+ * not pay for more) and grow it fourfold per batch up to the cap, so long scans cost a handful of
+ * queries. Scans with a limit fetch it in one query when it is below the cap.
  */
 const SCAN_FIRST_BATCH_ROWS = 16;
 const SCAN_MAX_BATCH_ROWS = 4096;
@@ -291,7 +292,10 @@ export class SqlitePersistence implements Persistence {
     let start = toBuffer(interval.start);
     let end = interval.end === null ? null : toBuffer(interval.end);
     let remaining = limit ?? Number.POSITIVE_INFINITY;
-    let batch = SCAN_FIRST_BATCH_ROWS;
+    let batch =
+      limit === undefined
+        ? SCAN_FIRST_BATCH_ROWS
+        : Math.min(limit, SCAN_MAX_BATCH_ROWS);
     while (remaining > 0) {
       const rows = this.#scanBatch(
         indexId,
