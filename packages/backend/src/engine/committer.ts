@@ -38,6 +38,8 @@ export interface PreparedCommit {
 export interface CommitRequest {
   readonly readTs: Timestamp;
   readonly readSet: ReadSet;
+  /** The commit ts must be at least this (so it exceeds the creation times the commit assigns). */
+  readonly minTs: Timestamp;
   /**
    * Builds the commit's rows at `ts` (rows carry `ts`; commit-ts placeholders resolve to it).
    * Called once, synchronously, when the commit passes OCC.
@@ -173,7 +175,7 @@ export class Committer {
         queued.resolve(conflict);
         continue;
       }
-      const ts = this.#nextTs();
+      const ts = this.#nextTs(queued.request.minTs);
       let prepared: PreparedCommit;
       try {
         prepared = queued.request.prepare(ts);
@@ -220,11 +222,12 @@ export class Committer {
     return null;
   }
 
-  /** `max(last + 1, now)` in ns: strictly increasing even when the clock steps back. */
-  #nextTs(): Timestamp {
+  /** `max(last + 1, now, minTs)` in ns: strictly increasing even when the clock steps back. */
+  #nextTs(minTs: Timestamp): Timestamp {
     const nowNs = BigInt(Math.floor(this.#options.clock.now())) * NS_PER_MS;
-    const next =
-      this.#lastAssignedTs + 1n > nowNs ? this.#lastAssignedTs + 1n : nowNs;
+    let next = this.#lastAssignedTs + 1n;
+    if (nowNs > next) next = nowNs;
+    if (minTs > next) next = minTs;
     this.#lastAssignedTs = next;
     return next;
   }

@@ -223,6 +223,7 @@ export class Database {
       return await this.#committer.commit({
         readTs: tx.readTs,
         readSet: tx.readSet,
+        minTs: tx.minCommitTs,
         prepare: (ts) => tx.prepareCommit(ts),
       });
     } finally {

@@ -5,6 +5,7 @@
 import { expect, test } from "vitest";
 import { encodeId, FIRST_USER_TABLE_NUMBER } from "../values/id.js";
 import { encodeIndexKey } from "../values/index-key.js";
+import { COMMIT_TS_PLACEHOLDER } from "../values/value.js";
 import {
   FULL,
   insertAll,
@@ -277,6 +278,19 @@ export function describeTransactionSuite(ctx: EngineSuiteContext): void {
     await expect(tx.insert("t", {})).rejects.toMatchObject({
       shortMsg: "TooManyWrites",
     });
+    tx.close();
+  });
+
+  test("a commit-ts placeholder resolves to the commit's timestamp", async () => {
+    const { database } = await ctx.create();
+    const { value: id, ts } = await database.runInTransaction((tx) =>
+      tx.insert("t", {
+        at: COMMIT_TS_PLACEHOLDER,
+        nested: [COMMIT_TS_PLACEHOLDER],
+      }),
+    );
+    const tx = database.begin();
+    expect(await tx.get(id)).toMatchObject({ at: ts, nested: [ts] });
     tx.close();
   });
 

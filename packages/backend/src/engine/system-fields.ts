@@ -31,6 +31,11 @@ export class CreationTimeAllocator {
     this.#readTs = readTs;
   }
 
+  /** The largest creation time handed out, or null. */
+  get last(): number | null {
+    return this.#last;
+  }
+
   next(nowMs: number): number {
     if (this.#last === null) {
       const nowNs = BigInt(Math.floor(nowMs)) * NS_PER_MS;
@@ -119,4 +124,16 @@ export function userFields(doc: Document): ObjectValue {
   delete rest._id;
   delete rest._creationTime;
   return rest;
+}
+
+/**
+ * Float64 rounding when a ns timestamp becomes ms loses up to a few hundred ns; a commit ts this
+ * far above every creation time it assigns keeps later snapshots' creation times strictly above.
+ */
+const CREATION_TIME_MARGIN_NS = 1024n;
+
+/** The smallest commit ts for a commit that assigned creation times up to `maxCreationMs`. */
+export function minCommitTsFor(maxCreationMs: number | null): Timestamp {
+  if (maxCreationMs === null) return 0n;
+  return BigInt(Math.ceil(maxCreationMs * 1e6)) + CREATION_TIME_MARGIN_NS;
 }

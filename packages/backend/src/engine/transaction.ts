@@ -64,6 +64,7 @@ import { openQueryStream, type QueryStream } from "./query/query-stream.js";
 import { ReadSet, pointInterval, type GrowingInterval } from "./read-set.js";
 import {
   CreationTimeAllocator,
+  minCommitTsFor,
   applyPatch,
   applyReplace,
   assertNoSystemFields,
@@ -288,6 +289,15 @@ export class Transaction implements IndexReader {
     this.#limits.addInterval();
     return this.#openScan(index, interval, order, (size) =>
       this.#limits.addRead(size),
+    );
+  }
+
+  /** The smallest ts this transaction may commit at: above every creation time it assigned. */
+  get minCommitTs(): Timestamp {
+    const user = this.#creationTimes.last;
+    const meta = this.#metadataCreationTimes.last;
+    return minCommitTsFor(
+      user === null ? meta : meta === null ? user : Math.max(user, meta),
     );
   }
 
