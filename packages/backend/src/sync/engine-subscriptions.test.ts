@@ -36,9 +36,10 @@ function engineRunner(database: Database, runs: Map<string, number>) {
   return async (request: SyncUdfRequest): Promise<SyncRunResult> => {
     runs.set(request.udfPath, (runs.get(request.udfPath) ?? 0) + 1);
     const args = argsOf(request);
+    const table = typeof args.table === "string" ? args.table : "missing";
     if (request.udfType === "mutation") {
       const { ts } = await database.runInTransaction((tx) =>
-        tx.insert(String(args.table), { body: args.body ?? null }),
+        tx.insert(table, { body: args.body ?? null }),
       );
       return { success: true, value: null, logLines: [], ts };
     }
@@ -47,7 +48,7 @@ function engineRunner(database: Database, runs: Map<string, number>) {
       const stream = tx.query({
         source: {
           type: "FullTableScan",
-          tableName: String(args.table),
+          tableName: table,
           order: "asc",
         },
         operators: [],
