@@ -119,6 +119,7 @@ interface PageRequest {
   readonly endCursor?: string | null;
   readonly pageSize: number;
   readonly maximumRowsRead?: number | null;
+  readonly maximumBytesRead?: number | null;
 }
 
 async function runPage(
@@ -148,6 +149,7 @@ async function walk(
 ): Promise<Document[]> {
   const pageSize = random.int(1, 12);
   const maximumRowsRead = random.chance(0.3) ? random.int(1, 20) : null;
+  const maximumBytesRead = random.chance(0.2) ? random.int(1, 1500) : null;
   const all: Document[] = [];
   let cursor: string | null = null;
   for (let pages = 0; pages < MAX_PAGES; pages++) {
@@ -156,6 +158,7 @@ async function walk(
       cursor,
       pageSize,
       maximumRowsRead,
+      maximumBytesRead,
     });
     expect(result.page.length).toBeLessThanOrEqual(pageSize);
     if (result.pageStatus !== "SplitRequired" && !result.isDone) {
