@@ -55,6 +55,8 @@ const MIN_INT64 = -(2n ** 63n);
 const MAX_INT64 = 2n ** 63n - 1n;
 /** Starting size of the shared output buffer; it doubles as needed and is kept between calls. */
 const INITIAL_CAPACITY = 1024;
+/** A buffer grown past this for one large key is dropped afterwards rather than kept for good. */
+const RETAINED_CAPACITY = 64 * 1024;
 
 /**
  * One reusable output buffer. Encoding is synchronous and never re-entered, so a module-level
@@ -96,7 +98,12 @@ export function encodeIndexKey(
     if (value === undefined) writeByte(TAG_MISSING);
     else writeValue(value);
   }
-  return buffer.slice(0, position);
+  const key = buffer.slice(0, position);
+  if (buffer.length > RETAINED_CAPACITY) {
+    buffer = new Uint8Array(INITIAL_CAPACITY);
+    view = new DataView(buffer.buffer);
+  }
+  return key;
 }
 
 function writeValue(value: Value): void {
