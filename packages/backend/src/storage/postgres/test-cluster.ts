@@ -11,7 +11,7 @@ import { existsSync, rmSync } from "node:fs";
 import { chown, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { delimiter, join, resolve } from "node:path";
 import pg from "pg";
 
 /** A running PostgreSQL server for tests; disposing it stops the server and deletes its files. */
@@ -103,7 +103,7 @@ async function startThrowawayCluster(): Promise<TestCluster> {
       String(port),
       ...settings.flatMap(([k, v]) => ["-c", `${k}=${v}`]),
     ];
-    const server = spawnAs(binDir, runAs, "postgres", args);
+    const server = spawnServer(binDir, runAs, args);
     child = server;
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
     await waitUntilReady(url, server);
@@ -162,13 +162,36 @@ function findRunAs(): RunAs | null {
   }
 }
 
+/** Where util-linux keeps `setpriv`, which can tie the server's life to ours. */
+const SETPRIV = "/usr/bin/setpriv";
+
+/**
+ * Starts the postmaster. Through `setpriv --pdeathsig` when available, so that the kernel sends it
+ * SIGQUIT (immediate shutdown) even if this process dies without running any cleanup (SIGKILL);
+ * `setpriv` execs the server, so the child's pid is the postmaster's.
+ */
+function spawnServer(
+  binDir: string,
+  runAs: RunAs | null,
+  args: string[],
+): ChildProcess {
+  if (!existsSync(SETPRIV)) return spawnAs(binDir, runAs, "postgres", args);
+  return spawnAs(binDir, runAs, SETPRIV, [
+    "--pdeathsig",
+    "QUIT",
+    "--",
+    join(binDir, "postgres"),
+    ...args,
+  ]);
+}
+
 function spawnAs(
   binDir: string,
   runAs: RunAs | null,
   command: string,
   args: string[],
 ): ChildProcess {
-  return spawn(join(binDir, command), args, {
+  return spawn(resolve(binDir, command), args, {
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
