@@ -9,6 +9,7 @@
  * a store where every read at or after the bound is unchanged.
  */
 import type { SqliteDatabase, SqliteStatement } from "./sqlite-database.js";
+import { BOUND_LIMIT } from "./sqlite-statements.js";
 
 /** Rows per chunk: a few milliseconds of work, then other callbacks get a turn. */
 const PRUNE_CHUNK_ROWS = 2000;
@@ -41,10 +42,10 @@ function prepareTable(
       `SELECT ${a}, ${b} FROM ${table} ORDER BY ${a} DESC, ${b} DESC LIMIT 1`,
     ),
     firstBoundary: prepare(
-      `SELECT ${a}, ${b} FROM ${table} ORDER BY ${a}, ${b} LIMIT 1 OFFSET ?`,
+      `SELECT ${a}, ${b} FROM ${table} ORDER BY ${a}, ${b} LIMIT 1 OFFSET ${BOUND_LIMIT}`,
     ),
     nextBoundary: prepare(
-      `SELECT ${a}, ${b} FROM ${table} WHERE (${a}, ${b}) > (?, ?) ORDER BY ${a}, ${b} LIMIT 1 OFFSET ?`,
+      `SELECT ${a}, ${b} FROM ${table} WHERE (${a}, ${b}) > (?, ?) ORDER BY ${a}, ${b} LIMIT 1 OFFSET ${BOUND_LIMIT}`,
     ),
     deleteFirst: db.prepare(
       `DELETE FROM ${table} WHERE (${a}, ${b}) <= (@hiA, @hiB) AND ${prunable}`,
