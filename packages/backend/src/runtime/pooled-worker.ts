@@ -13,7 +13,7 @@ import type {
   InvocationOutcome,
   InvocationSpec,
 } from "./sandbox/executor.js";
-import type { SyscallChannel } from "./sandbox/invocation.js";
+import type { SyscallChannel, SyscallError } from "./sandbox/invocation.js";
 import { timeoutError } from "./sandbox/convex-global.js";
 import { readWatchdog } from "./sandbox/user-time.js";
 import type {
@@ -214,19 +214,23 @@ export class PooledWorker {
     const entry = this.#inFlight.get(invocationId);
     if (entry === undefined) return;
     entry.channel.asyncSyscall(op, argsJson).then(
-      (result) =>
-        this.post({ type: "syscallResult", callId, ok: true, result }),
+      ({ result, logLines }) =>
+        this.post({
+          type: "syscallResult",
+          callId,
+          ok: true,
+          result,
+          logLines,
+        }),
       (error: unknown) => {
-        const { message, data } = error as {
-          message?: unknown;
-          data?: unknown;
-        };
+        const { message, data, logLines } = error as Partial<SyscallError>;
         this.post({
           type: "syscallResult",
           callId,
           ok: false,
           message: String(message),
           ...(data === undefined ? {} : { data }),
+          logLines,
         });
       },
     );

@@ -5,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { silentLogger } from "../shared/logger.js";
 import { writeModuleFiles } from "./module-files.js";
 import type { InvocationSpec } from "./sandbox/executor.js";
-import { SyscallError, type SyscallChannel } from "./sandbox/invocation.js";
+import {
+  SyscallError,
+  type SyscallChannel,
+  type SyscallReply,
+} from "./sandbox/invocation.js";
 import { SandboxLostError } from "./sandbox-host.js";
 import { SERVER, testModule } from "./test-modules.test-support.js";
 import { ModuleLoadFailure } from "./pooled-worker.js";
@@ -53,13 +57,13 @@ function spec(
 
 const calls: { op: string; argsJson: string }[] = [];
 const channel: SyscallChannel = {
-  asyncSyscall: (op, argsJson) => {
+  asyncSyscall: (op, argsJson): Promise<SyscallReply> => {
     calls.push({ op, argsJson });
     if (op === "1.0/get") {
       const { id } = JSON.parse(argsJson) as { id: string };
       if (id === "missing")
         return Promise.reject(new SyscallError("no such doc"));
-      return Promise.resolve(JSON.stringify({ _id: id, n: 1 }));
+      return Promise.resolve({ result: JSON.stringify({ _id: id, n: 1 }) });
     }
     return Promise.reject(new SyscallError(`unexpected ${op}`));
   },

@@ -8,6 +8,7 @@ import {
   currentInvocation,
   SyscallError,
   type SandboxInvocation,
+  type SyscallReply,
 } from "./invocation.js";
 import type { UserTimeTracker } from "./user-time.js";
 
@@ -39,12 +40,17 @@ export function installConvexGlobal(tracker: UserTimeTracker): void {
         return Promise.reject(e as Error);
       }
       return asyncSyscall(invocation, op, argsJson).then(
-        (result) => {
+        (reply) => {
           tracker.enter(invocation);
-          return result;
+          if (reply.logLines !== undefined)
+            invocation.logs.addLines(reply.logLines);
+          return reply.result;
         },
         (error: unknown) => {
           tracker.enter(invocation);
+          if (error instanceof SyscallError && error.logLines !== undefined) {
+            invocation.logs.addLines(error.logLines);
+          }
           throw error;
         },
       );
@@ -124,20 +130,20 @@ async function asyncSyscall(
   invocation: SandboxInvocation,
   op: string,
   argsJson: string,
-): Promise<string> {
+): Promise<SyscallReply> {
   if (op !== "1.0/queryStreamNext")
     return invocation.channel.asyncSyscall(op, argsJson);
   const { queryId } = JSON.parse(argsJson) as { queryId: number };
   const query = invocation.queries.get(queryId);
   if (query === undefined)
     throw new SyscallError("in-progress query not found");
-  if (query.state === "done") return QUERY_DONE_JSON;
+  if (query.state === "done") return { result: QUERY_DONE_JSON };
   const hostArgs =
     query.state === "new"
       ? JSON.stringify({ queryId, query: query.queryJson })
       : argsJson;
   query.state = "started";
-  const result = await invocation.channel.asyncSyscall(op, hostArgs);
-  if (result === QUERY_DONE_JSON) query.state = "done";
-  return result;
+  const reply = await invocation.channel.asyncSyscall(op, hostArgs);
+  if (reply.result === QUERY_DONE_JSON) query.state = "done";
+  return reply;
 }

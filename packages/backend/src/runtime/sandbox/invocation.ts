@@ -4,7 +4,7 @@
  * `AsyncLocalStorage`, which follows every `await` in user code and in the `convex` package.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { LogCollector } from "./log-collector.js";
+import type { LogCollector, LogLine } from "./log-collector.js";
 import type { Uint32Source } from "./seeded-random.js";
 
 /** What kind of function an invocation runs; decides the globals and syscalls it gets. */
@@ -16,11 +16,20 @@ export type InvocationKind = "query" | "mutation" | "action" | "httpAction";
  */
 export interface SyscallChannel {
   /** An async op; resolves with the host's JSON text. */
-  asyncSyscall(op: string, argsJson: string): Promise<string>;
+  asyncSyscall(op: string, argsJson: string): Promise<SyscallReply>;
   /** A sync op the host answers synchronously (`1.0/db/normalizeId`). Throws `SyscallError`. */
   syncSyscall(op: string, argsJson: string): string;
   /** A fire-and-forget notice (a query stream closed early). */
   notify(op: string, argsJson: string): void;
+}
+
+/**
+ * The host's answer to an async syscall: the JSON text the package receives and, for a nested
+ * function call, the callee's log lines (they join the caller's output at this point).
+ */
+export interface SyscallReply {
+  readonly result: string;
+  readonly logLines?: readonly LogLine[] | undefined;
 }
 
 /**
@@ -30,10 +39,12 @@ export interface SyscallChannel {
 export class SyscallError extends Error {
   override readonly name = "SyscallError";
   readonly data: unknown;
+  readonly logLines: readonly LogLine[] | undefined;
 
-  constructor(message: string, data?: unknown) {
+  constructor(message: string, data?: unknown, logLines?: readonly LogLine[]) {
     super(message);
     this.data = data;
+    this.logLines = logLines;
   }
 }
 

@@ -11,7 +11,11 @@ import { analyzeLoadedModules, AnalysisError } from "./analyze.js";
 import { setSandboxEnvironment } from "./determinism.js";
 import { serializeUncaught } from "./errors.js";
 import { SandboxExecutor } from "./executor.js";
-import { SyscallError, type SyscallChannel } from "./invocation.js";
+import {
+  SyscallError,
+  type SyscallChannel,
+  type SyscallReply,
+} from "./invocation.js";
 import { LoadedModules, ModuleImportError } from "./loaded-modules.js";
 import { prepareRealm } from "./realm.js";
 import type {
@@ -48,7 +52,7 @@ setSandboxEnvironment(init.environmentVariables);
 const syncFlag = new Int32Array(init.syncFlag);
 const pending = new Map<
   number,
-  { resolve(result: string): void; reject(error: Error): void }
+  { resolve(reply: SyscallReply): void; reject(error: Error): void }
 >();
 let nextCallId = 1;
 
@@ -113,8 +117,13 @@ function handle(executor: SandboxExecutor, message: HostToWorker): void {
     case "syscallResult": {
       const call = pending.get(message.callId);
       pending.delete(message.callId);
-      if (message.ok) call?.resolve(message.result);
-      else call?.reject(new SyscallError(message.message, message.data));
+      if (message.ok) {
+        call?.resolve({ result: message.result, logLines: message.logLines });
+      } else {
+        call?.reject(
+          new SyscallError(message.message, message.data, message.logLines),
+        );
+      }
       return;
     }
     case "run":

@@ -18,7 +18,7 @@ import type {
   InvocationOutcome,
   InvocationSpec,
 } from "./executor.js";
-import type { LogLevel } from "./log-collector.js";
+import type { LogLevel, LogLine } from "./log-collector.js";
 
 export interface WorkerInit {
   readonly mode: "serve" | "analyze";
@@ -41,6 +41,7 @@ export type HostToWorker =
       readonly callId: number;
       readonly ok: true;
       readonly result: string;
+      readonly logLines?: readonly LogLine[] | undefined;
     }
   | {
       readonly type: "syscallResult";
@@ -48,6 +49,7 @@ export type HostToWorker =
       readonly ok: false;
       readonly message: string;
       readonly data?: unknown;
+      readonly logLines?: readonly LogLine[] | undefined;
     }
   | {
       readonly type: "setEnvironment";
