@@ -266,9 +266,11 @@ function checkObject(
 ): string | null {
   if (!isObjectValue(value)) return noMatch(validator, value, quiet);
   const fields = validator.value;
+  let matched = 0;
   for (const name of sortedFieldNames(validator)) {
     const field = fields[name]!;
-    const fieldValue = value[name];
+    const fieldValue = Object.hasOwn(value, name) ? value[name] : undefined;
+    if (fieldValue !== undefined) matched++;
     if (fieldValue === undefined) {
       if (field.optional) continue;
       if (quiet) return QUIET_FAILURE;
@@ -279,12 +281,20 @@ function checkObject(
     path.pop();
     if (error !== null) return error;
   }
+  // Every matched field is present in the value, so equal counts mean no extra fields.
+  if (countPresentFields(value) === matched) return null;
   for (const name of presentKeys(value)) {
     if (Object.hasOwn(fields, name)) continue;
     if (quiet) return QUIET_FAILURE;
     return `Object contains extra field \`${name}\` that is not in the validator.\n${context()}\nObject: ${displayValue(value)}\nValidator: ${displayValidator(validator)}`;
   }
   return null;
+}
+
+function countPresentFields(value: ObjectValue): number {
+  let count = 0;
+  for (const key in value) if (value[key] !== undefined) count++;
+  return count;
 }
 
 function checkUnion(
