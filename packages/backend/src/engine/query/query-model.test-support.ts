@@ -103,6 +103,9 @@ const SMALL_POOL: readonly (Value | undefined)[] = [
 ];
 
 /** The user indexes of the `items` table: name → user fields. */
+/** The indexes every table has. */
+const STANDARD_INDEXES = ["by_id", "by_creation_time"];
+
 export const ITEM_INDEXES: Readonly<Record<string, readonly string[]>> = {
   by_a: ["a"],
   by_a_b: ["a", "b"],
@@ -214,29 +217,49 @@ function randomIndexRange(
   random: SeededRandom,
   documents: readonly Document[],
 ): SourceCase {
-  const indexName = random.pick(Object.keys(ITEM_INDEXES));
-  const fields = [...(ITEM_INDEXES[indexName] ?? []), "_creationTime", "_id"];
-  const someValue = (field: string) =>
-    random.chance(0.6) && documents.length > 0
-      ? valueAt(random.pick(documents), field)
-      : random.pick(VALUE_POOL);
-  const eqCount = random.int(0, fields.length - 2);
+  const indexName = random.pick([
+    ...Object.keys(ITEM_INDEXES),
+    ...STANDARD_INDEXES,
+  ]);
+  const fields =
+    indexName === "by_id"
+      ? ["_id"]
+      : [...(ITEM_INDEXES[indexName] ?? []), "_creationTime", "_id"];
+  // Values mostly come from one anchor document, so that chains of Eq still match something.
+  const anchor = documents.length > 0 ? random.pick(documents) : undefined;
+  const someValue = (field: string) => {
+    if (anchor !== undefined && random.chance(0.7))
+      return valueAt(anchor, field);
+    if (documents.length > 0 && random.chance(0.5)) {
+      return valueAt(random.pick(documents), field);
+    }
+    return random.pick(VALUE_POOL);
+  };
+  // Usually Eq on some user fields; sometimes on the system fields too.
+  const userFields = fields.length - 2;
+  const eqCount = random.chance(0.85)
+    ? random.int(0, Math.max(userFields, 0))
+    : random.int(0, fields.length);
   const eqs = fields
     .slice(0, eqCount)
     .map((field) => ({ field, value: someValue(field) }));
-  const boundField = fields[eqCount] as string;
-  const lower = random.chance(0.5)
-    ? {
-        type: random.pick(["Gt", "Gte"] as const),
-        value: someValue(boundField),
-      }
-    : null;
-  const upper = random.chance(0.5)
-    ? {
-        type: random.pick(["Lt", "Lte"] as const),
-        value: someValue(boundField),
-      }
-    : null;
+  // With Eq on every field there is nothing left to bound.
+  const boundField = fields[eqCount] ?? "_id";
+  const canBound = eqCount < fields.length;
+  const lower =
+    canBound && random.chance(0.5)
+      ? {
+          type: random.pick(["Gt", "Gte"] as const),
+          value: someValue(boundField),
+        }
+      : null;
+  const upper =
+    canBound && random.chance(0.5)
+      ? {
+          type: random.pick(["Lt", "Lte"] as const),
+          value: someValue(boundField),
+        }
+      : null;
   const range = random.shuffle([
     ...eqs.map((e) => ({
       type: "Eq",
