@@ -117,9 +117,9 @@ describe("SqlitePersistence under SIGKILL", () => {
     dirs.push(dir);
     const path = join(dir, "db.sqlite3");
     const rounds: [SqliteSynchronous, number][] = [
-      ["full", 250],
-      ["full", 300],
-      ["normal", 400],
+      ["full", 200],
+      ["full", 200],
+      ["normal", 300],
     ];
     for (const [synchronous, acks] of rounds) {
       const lastAcked = await commitThenKill(path, synchronous, acks);
