@@ -142,8 +142,8 @@ export class IndexScanSource {
     this.#done = true;
     const iterator = this.#iterator;
     this.#iterator = null;
-    // The transaction owns the scan's resources; a failure to release them early has no one to
-    // report to here and is retried by the transaction's own cleanup.
+    // Releasing a scan cannot change any result already returned, and close() is synchronous
+    // with no caller to report to, so a failed release is dropped.
     iterator?.return().catch(() => undefined);
   }
 
