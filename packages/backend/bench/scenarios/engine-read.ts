@@ -13,7 +13,8 @@ import { ratePerSecond, type BenchScenario } from "../bench-scenario.js";
 
 const DOCUMENTS = 5000;
 const READS_PER_TRANSACTION = 10;
-const MEASURE_MS = 4000;
+const ROUNDS = 10;
+const ROUND_MS = 400;
 
 async function load(path: string): Promise<string[]> {
   const persistence = SqlitePersistence.open({ path });
@@ -49,11 +50,12 @@ function sequence(ids: readonly string[]): string[] {
   });
 }
 
-function measureBaseline(
+/** Raw reads: the storage layer's snapshot SELECT on the same file, plus JSON.parse. */
+function createBaseline(
   path: string,
   tableId: string,
   order: readonly string[],
-): number {
+) {
   const db = new Sqlite(path, { readonly: true });
   const select = db.prepare(
     "SELECT ts, prev_ts, json_value FROM documents WHERE table_id = ? AND id = ? AND ts <= ? ORDER BY ts DESC LIMIT 1",
@@ -61,39 +63,65 @@ function measureBaseline(
   select.safeIntegers(true);
   const readTs = 1n << 62n;
   let i = 0;
-  const rate = ratePerSecond(MEASURE_MS, () => {
-    const row = select.get(tableId, order[i++ & 0xffff], readTs) as {
-      json_value: string;
-    };
-    JSON.parse(row.json_value);
-    return 1;
-  });
-  db.close();
-  return rate;
+  return {
+    round(ms: number): number {
+      return (
+        ratePerSecond(ms, () => {
+          const row = select.get(tableId, order[i++ & 0xffff], readTs) as {
+            json_value: string;
+          };
+          JSON.parse(row.json_value);
+          return 1;
+        }) *
+        (ms / 1000)
+      );
+    },
+    close: () => db.close(),
+  };
 }
 
-async function measureHull(
+/** Engine reads: `get` by id, READS_PER_TRANSACTION per transaction. */
+function createHull(database: Database, order: readonly string[]) {
+  let i = 0;
+  return async (ms: number): Promise<number> => {
+    let reads = 0;
+    const start = performance.now();
+    while (performance.now() - start < ms) {
+      const tx = database.begin();
+      for (let r = 0; r < READS_PER_TRANSACTION; r++) {
+        const doc = await tx.get(order[i++ & 0xffff]!);
+        if (doc === null) throw new Error("missing document");
+        reads += 1;
+      }
+      tx.close();
+    }
+    return reads;
+  };
+}
+
+/**
+ * Alternates short rounds of both sides, so load from other processes on a shared machine
+ * affects both alike; returns reads/s of each.
+ */
+async function measure(
   path: string,
   order: readonly string[],
-): Promise<number> {
+): Promise<{ hull: number; baseline: number }> {
+  const baseline = createBaseline(path, "10001", order);
   const persistence = SqlitePersistence.open({ path });
   const database = await Database.open({ persistence });
-  let i = 0;
-  let reads = 0;
-  const start = performance.now();
-  while (performance.now() - start < MEASURE_MS) {
-    const tx = database.begin();
-    for (let r = 0; r < READS_PER_TRANSACTION; r++) {
-      const doc = await tx.get(order[i++ & 0xffff]!);
-      if (doc === null) throw new Error("missing document");
-      reads += 1;
-    }
-    tx.close();
+  const hullRound = createHull(database, order);
+  let baselineReads = 0;
+  let hullReads = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    baselineReads += baseline.round(ROUND_MS);
+    hullReads += await hullRound(ROUND_MS);
   }
-  const rate = (reads * 1000) / (performance.now() - start);
+  baseline.close();
   await database.close();
   await persistence.close();
-  return rate;
+  const seconds = (ROUNDS * ROUND_MS) / 1000;
+  return { hull: hullReads / seconds, baseline: baselineReads / seconds };
 }
 
 export const scenario: BenchScenario = {
@@ -105,10 +133,10 @@ export const scenario: BenchScenario = {
       const path = join(dir, "hull.sqlite3");
       const ids = await load(path);
       const order = sequence(ids);
-      const baseline = measureBaseline(path, "10001", order);
-      log(`baseline: ${baseline.toFixed(0)} reads/s`);
-      const hull = await measureHull(path, order);
-      log(`hull: ${hull.toFixed(0)} reads/s`);
+      const { hull, baseline } = await measure(path, order);
+      log(
+        `baseline: ${baseline.toFixed(0)} reads/s; hull: ${hull.toFixed(0)} reads/s`,
+      );
       return {
         unit: "reads/s",
         hull: Math.round(hull),

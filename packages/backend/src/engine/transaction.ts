@@ -10,7 +10,7 @@ import type {
   PersistenceReader,
   Timestamp,
 } from "../storage/persistence.js";
-import { decodeId, encodeId, newInternalId } from "../values/id.js";
+import { encodeId, newInternalId } from "../values/id.js";
 import { encodeIndexKey, prefixSuccessor } from "../values/index-key.js";
 import {
   getDocumentSize,
@@ -43,6 +43,7 @@ import {
   userTableThroughSystemError,
   type DatabaseOperation,
 } from "./engine-errors.js";
+import { tableNumberOfId } from "./id-table-cache.js";
 import {
   LimitTracker,
   type TransactionLimits,
@@ -161,15 +162,15 @@ export class Transaction implements IndexReader {
 
   /** The canonical form of `id` when it is an id of `table`, else null. Never throws. */
   normalizeId(table: string, id: string): string | null {
-    const decoded = decodeId(id);
+    const tableNumber = tableNumberOfId(id);
     const info = this.#visibleTable(table);
     if (
-      decoded === null ||
+      tableNumber === null ||
       info === undefined ||
-      decoded.tableNumber !== info.number
+      tableNumber !== info.number
     )
       return null;
-    return encodeId(decoded.tableNumber, decoded.internalId);
+    return id;
   }
 
   /** Inserts a document into `table` (created when missing) and returns its new `_id`. */
@@ -387,16 +388,16 @@ export class Transaction implements IndexReader {
 
   /**
    * Resolves the table of `id` for an id-taking operation, enforcing Convex's checks, and the
-   * canonical form of the id (legacy forms decode too). Null when the id's table does not exist.
+   * id (ids decode strictly, so a valid id is already canonical). Null when its table does not exist.
    */
   #tableOfId(
     operation: DatabaseOperation,
     id: string,
     options: DocumentOptions,
   ): { table: TableInfo; id: string } | null {
-    const decoded = decodeId(id);
-    if (decoded === null) throw invalidIdError(operation, id);
-    const table = this.#catalog.tableByNumber(decoded.tableNumber);
+    const tableNumber = tableNumberOfId(id);
+    if (tableNumber === null) throw invalidIdError(operation, id);
+    const table = this.#catalog.tableByNumber(tableNumber);
     if (table === undefined || table.docId === null) return null;
     if (options.table !== undefined && options.table !== table.name) {
       throw tableMismatchError(operation, options.table, table.name);
@@ -405,7 +406,7 @@ export class Transaction implements IndexReader {
     if (system && options.isSystem !== true) throw systemTableAccessError();
     if (!system && options.isSystem === true)
       throw userTableThroughSystemError();
-    return { table, id: encodeId(decoded.tableNumber, decoded.internalId) };
+    return { table, id };
   }
 
   /** Reads document `id` (records the point read); own writes first. */
