@@ -122,6 +122,25 @@ export class PostgresPool {
   }
 
   /**
+   * Runs one data-changing statement as its own transaction. When the connection is lost after
+   * the statement was sent, the error says the outcome is unknown (it may have committed).
+   */
+  async writeStatement(operation: string, statement: Statement): Promise<void> {
+    await this.withClient(operation, async (client) => {
+      try {
+        await client.query(
+          statement.text,
+          statement.values as unknown[] | undefined,
+        );
+      } catch (e) {
+        throw isConnectionLoss(e)
+          ? commitOutcomeUnknown(e)
+          : toPostgresError(operation, statement.text, e);
+      }
+    });
+  }
+
+  /**
    * Runs `fn` in one transaction (`BEGIN` … `COMMIT`): either every statement's effect lands or
    * none does. On failure the transaction is rolled back (or dies with its connection). A lost
    * connection during `COMMIT` is reported as an unknown outcome.

@@ -1,0 +1,145 @@
+/**
+ * The SQL that changes the log: appends as multi-row `INSERT … SELECT * FROM UNNEST(…)` (one
+ * array parameter per column, so a statement's text does not grow with its rows), and pruning.
+ */
+import type {
+  ConflictStrategy,
+  DocumentLogEntry,
+  IndexEntry,
+  PersistenceWrite,
+  Timestamp,
+} from "../persistence.js";
+import { toBytes, toStoredKey } from "./postgres-keys.js";
+import type { Statement } from "./postgres-pool.js";
+
+/**
+ * Rows per INSERT: large enough to amortise round trips, small enough that one statement's
+ * parameters stay a few megabytes (convex-backend uses the same chunk size).
+ */
+export const WRITE_CHUNK_ROWS = 1024;
+
+/**
+ * The statements of one `write()`, to run in one transaction. A write whose rows fit in one chunk
+ * per table becomes a single statement (the document insert in a `WITH`), which PostgreSQL runs
+ * as its own transaction: a commit costs one round trip. Empty writes need no statement.
+ */
+export function buildWriteStatements(
+  write: PersistenceWrite,
+  conflict: ConflictStrategy,
+): Statement[] {
+  const { documents, indexes } = write;
+  if (
+    documents.length <= WRITE_CHUNK_ROWS &&
+    indexes.length <= WRITE_CHUNK_ROWS
+  ) {
+    if (documents.length === 0)
+      return indexes.length === 0 ? [] : [insertIndexes(indexes, conflict, 0)];
+    if (indexes.length === 0) return [insertDocuments(documents, conflict)];
+    const docs = insertDocuments(documents, conflict);
+    const idx = insertIndexes(indexes, conflict, docs.values?.length ?? 0);
+    return [
+      {
+        text: `WITH inserted_documents AS (${docs.text}) ${idx.text}`,
+        values: [...(docs.values ?? []), ...(idx.values ?? [])],
+      },
+    ];
+  }
+  return [
+    ...chunks(documents).map((rows) => insertDocuments(rows, conflict)),
+    ...chunks(indexes).map((rows) => insertIndexes(rows, conflict, 0)),
+  ];
+}
+
+function chunks<T>(rows: readonly T[]): (readonly T[])[] {
+  const out: (readonly T[])[] = [];
+  for (let i = 0; i < rows.length; i += WRITE_CHUNK_ROWS) {
+    out.push(rows.slice(i, i + WRITE_CHUNK_ROWS));
+  }
+  return out;
+}
+
+function insertDocuments(
+  rows: readonly DocumentLogEntry[],
+  conflict: ConflictStrategy,
+): Statement {
+  const onConflict =
+    conflict === "Overwrite"
+      ? `ON CONFLICT (table_id, id, ts) DO UPDATE
+         SET prev_ts = EXCLUDED.prev_ts, json_value = EXCLUDED.json_value`
+      : "";
+  return {
+    text: `INSERT INTO documents (table_id, id, ts, prev_ts, json_value)
+           SELECT * FROM UNNEST($1::bytea[], $2::bytea[], $3::bigint[], $4::bigint[], $5::text[])
+           ${onConflict}`,
+    values: [
+      rows.map((r) => toBytes(r.tableId)),
+      rows.map((r) => toBytes(r.id)),
+      rows.map((r) => r.ts),
+      rows.map((r) => r.prevTs),
+      rows.map((r) => r.value),
+    ],
+  };
+}
+
+/** `offset`: how many parameters precede this statement's (when it is combined with another). */
+function insertIndexes(
+  rows: readonly IndexEntry[],
+  conflict: ConflictStrategy,
+  offset: number,
+): Statement {
+  const keys = rows.map((r) => toStoredKey(r.key));
+  const p = (n: number): string => `$${offset + n}`;
+  const onConflict =
+    conflict === "Overwrite"
+      ? `ON CONFLICT (index_id, key_prefix, key_sha256, ts) DO UPDATE
+         SET key_suffix = EXCLUDED.key_suffix, deleted = EXCLUDED.deleted,
+             table_id = EXCLUDED.table_id, document_id = EXCLUDED.document_id`
+      : "";
+  return {
+    text: `INSERT INTO indexes
+             (index_id, key_sha256, ts, key_prefix, key_suffix, deleted, table_id, document_id)
+           SELECT * FROM UNNEST(${p(1)}::bytea[], ${p(2)}::bytea[], ${p(3)}::bigint[],
+                                ${p(4)}::bytea[], ${p(5)}::bytea[], ${p(6)}::boolean[],
+                                ${p(7)}::bytea[], ${p(8)}::bytea[])
+           ${onConflict}`,
+    values: [
+      rows.map((r) => toBytes(r.indexId)),
+      keys.map((k) => k.sha256),
+      rows.map((r) => r.ts),
+      keys.map((k) => k.prefix),
+      keys.map((k) => k.suffix),
+      rows.map((r) => r.deleted),
+      rows.map((r) => toBytes(r.tableId)),
+      rows.map((r) => toBytes(r.docId)),
+    ],
+  };
+}
+
+/**
+ * The two deletes of `pruneBefore` (documents, then index entries), to run in one transaction:
+ * per document and per index key, every revision older than the newest one at `minSnapshotTs`,
+ * and that newest one too when it is a tombstone.
+ */
+export function pruneStatements(
+  minSnapshotTs: Timestamp,
+): [Statement, Statement] {
+  return [
+    {
+      text: `DELETE FROM documents d
+             USING (SELECT table_id, id, max(ts) AS ts FROM documents
+                    WHERE ts <= $1 GROUP BY table_id, id) newest
+             WHERE d.table_id = newest.table_id AND d.id = newest.id
+               AND (d.ts < newest.ts OR (d.ts = newest.ts AND d.json_value IS NULL))`,
+      values: [minSnapshotTs],
+    },
+    {
+      text: `DELETE FROM indexes i
+             USING (SELECT index_id, key_prefix, key_sha256, max(ts) AS ts FROM indexes
+                    WHERE ts <= $1 GROUP BY index_id, key_prefix, key_sha256) newest
+             WHERE i.index_id = newest.index_id AND i.key_prefix = newest.key_prefix
+               AND i.key_sha256 = newest.key_sha256
+               AND (i.ts < newest.ts OR (i.ts = newest.ts AND i.deleted))`,
+      values: [minSnapshotTs],
+    },
+  ];
+}
