@@ -13,6 +13,7 @@ import {
 import { openSqliteDatabase } from "./sqlite-database.js";
 import { SqlitePersistence } from "./sqlite-persistence.js";
 import { SQLITE_SCHEMA_VERSION } from "./sqlite-schema.js";
+import { SQLITE_READ_SQL } from "./sqlite-statements.js";
 
 const dirs: string[] = [];
 
@@ -113,5 +114,28 @@ describe("SqlitePersistence files", () => {
     await expect(
       p.write({ documents: [], indexes: [] }, "Error"),
     ).rejects.toThrow(/closed/);
+  });
+
+  test("plans every read as an indexed search without a temporary sort", async () => {
+    const path = tempPath();
+    await SqlitePersistence.open({ path }).close();
+    const db = openSqliteDatabase(path);
+    for (const [name, sql] of Object.entries(SQLITE_READ_SQL)) {
+      const params = sql.split("?").length - 1;
+      const plan = (
+        db
+          .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+          .all(...Array<number>(params).fill(1)) as {
+          detail: string;
+        }[]
+      ).map((row) => row.detail);
+      expect(plan.join("; "), name).toMatch(
+        /SEARCH (documents|indexes|d) USING (PRIMARY KEY|COVERING INDEX|INDEX)/,
+      );
+      expect(plan.join("; "), name).not.toMatch(
+        /SCAN (documents|indexes)|TEMP B-TREE/,
+      );
+    }
+    db.close();
   });
 });

@@ -143,7 +143,7 @@ export class SqlitePersistence implements Persistence {
     );
     this.#reader = {
       maxTs: () =>
-        this.#run("maxTs", () => this.#sql.maxTs.get() as bigint | null),
+        this.#run("maxTs", () => this.#sql.read.maxTs.get() as bigint | null),
       loadDocuments: (range, order) =>
         toAsyncIterable("loadDocuments", () => this.#load(range, order)),
       getDocument: (tableId, id, readTs) =>
@@ -240,7 +240,7 @@ export class SqlitePersistence implements Persistence {
     id: string,
     readTs: Timestamp,
   ): DocumentLogEntry | null {
-    const row = this.#sql.getDocument.get(tableId, id, clampTs(readTs)) as
+    const row = this.#sql.read.getDocument.get(tableId, id, clampTs(readTs)) as
       [bigint, bigint | null, string | null] | undefined;
     if (row === undefined) return null;
     return { tableId, id, ts: row[0], prevTs: row[1], value: row[2] };
@@ -251,25 +251,23 @@ export class SqlitePersistence implements Persistence {
     const last = range.end === null ? I64_MAX : clampTs(range.end - 1n);
     if (last < start) return;
     const asc = order === "asc";
-    let rows = (asc ? this.#sql.loadAscFirst : this.#sql.loadDescFirst).all(
-      start,
-      last,
-      LOAD_BATCH_ROWS,
-    ) as DocumentRow[];
+    let rows = (
+      asc ? this.#sql.read.loadAscFirst : this.#sql.read.loadDescFirst
+    ).all(start, last, LOAD_BATCH_ROWS) as DocumentRow[];
     for (;;) {
       for (const row of rows) yield toDocument(row);
       const tail = rows.at(-1);
       if (rows.length < LOAD_BATCH_ROWS || tail === undefined) return;
       rows = (
         asc
-          ? this.#sql.loadAscNext.all(
+          ? this.#sql.read.loadAscNext.all(
               tail[2],
               tail[0],
               tail[1],
               last,
               LOAD_BATCH_ROWS,
             )
-          : this.#sql.loadDescNext.all(
+          : this.#sql.read.loadDescNext.all(
               tail[2],
               tail[0],
               tail[1],
@@ -327,11 +325,13 @@ export class SqlitePersistence implements Persistence {
   ): ScanRow[] {
     const sql = this.#sql;
     if (end === null) {
-      const statement = asc ? sql.scanAscUnbounded : sql.scanDescUnbounded;
+      const statement = asc
+        ? sql.read.scanAscUnbounded
+        : sql.read.scanDescUnbounded;
       return statement.all(indexId, start, readTs, rows) as ScanRow[];
     }
     if (Buffer.compare(start, end) >= 0) return [];
-    const statement = asc ? sql.scanAscBounded : sql.scanDescBounded;
+    const statement = asc ? sql.read.scanAscBounded : sql.read.scanDescBounded;
     return statement.all(indexId, start, end, readTs, rows) as ScanRow[];
   }
 

@@ -19,6 +19,11 @@ const DOCUMENT_COLUMNS = "table_id, id, ts, prev_ts, deleted, json_value";
  */
 export const BOUND_LIMIT = "? + 0";
 
+function loadSql(where: string, direction: "ASC" | "DESC"): string {
+  const order = ["ts", "table_id", "id"].map((c) => `${c} ${direction}`);
+  return `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE ${where} ORDER BY ${order.join(", ")} LIMIT ${BOUND_LIMIT}`;
+}
+
 function indexScanSql(direction: "ASC" | "DESC", bounded: boolean): string {
   const upper = bounded ? "AND key < ?" : "";
   return `
@@ -36,33 +41,63 @@ function indexScanSql(direction: "ASC" | "DESC", bounded: boolean): string {
     LIMIT ${BOUND_LIMIT}`;
 }
 
-/** Prepared statements of one connection; rows come back as arrays with `bigint` integers. */
+/**
+ * The SQL of every read that must be a single indexed search (`sqlite-persistence.test.ts`
+ * checks each plan). Parameters are listed per query.
+ */
+export const SQLITE_READ_SQL = {
+  /** `(table_id, id, readTs)` → `[ts, prev_ts, json_value]` of the newest revision. */
+  getDocument:
+    "SELECT ts, prev_ts, json_value FROM documents WHERE table_id = ? AND id = ? AND ts <= ? ORDER BY ts DESC LIMIT 1",
+  maxTs: "SELECT MAX(ts) FROM documents",
+  /** `(startTs, lastTs, limit)`, ascending from the start. */
+  loadAscFirst: loadSql("ts >= ? AND ts <= ?", "ASC"),
+  /** `(ts, table_id, id, lastTs, limit)`, ascending after a row. */
+  loadAscNext: loadSql("(ts, table_id, id) > (?, ?, ?) AND ts <= ?", "ASC"),
+  /** `(startTs, lastTs, limit)`, descending from the end. */
+  loadDescFirst: loadSql("ts >= ? AND ts <= ?", "DESC"),
+  /** `(ts, table_id, id, startTs, limit)`, descending before a row. */
+  loadDescNext: loadSql("(ts, table_id, id) < (?, ?, ?) AND ts >= ?", "DESC"),
+  /** `(index_id, start, end, readTs, limit)` and the same without `end`. */
+  scanAscBounded: indexScanSql("ASC", true),
+  scanAscUnbounded: indexScanSql("ASC", false),
+  scanDescBounded: indexScanSql("DESC", true),
+  scanDescUnbounded: indexScanSql("DESC", false),
+} as const;
+
+type ReadStatements = {
+  readonly [K in keyof typeof SQLITE_READ_SQL]: SqliteStatement;
+};
+
+/** Prepares the reads: rows come back as arrays with `bigint` integers. */
+function prepareReads(db: SqliteDatabase): ReadStatements {
+  const read = (sql: string) => db.prepare(sql).raw().safeIntegers();
+  const r = SQLITE_READ_SQL;
+  return {
+    getDocument: read(r.getDocument),
+    maxTs: db.prepare(r.maxTs).pluck().safeIntegers(),
+    loadAscFirst: read(r.loadAscFirst),
+    loadAscNext: read(r.loadAscNext),
+    loadDescFirst: read(r.loadDescFirst),
+    loadDescNext: read(r.loadDescNext),
+    scanAscBounded: read(r.scanAscBounded),
+    scanAscUnbounded: read(r.scanAscUnbounded),
+    scanDescBounded: read(r.scanDescBounded),
+    scanDescUnbounded: read(r.scanDescUnbounded),
+  };
+}
+
+/** Prepared statements of one connection. */
 export class SqliteStatements {
   readonly insertDocument: SqliteStatement;
   readonly replaceDocument: SqliteStatement;
   readonly insertIndexEntry: SqliteStatement;
   readonly replaceIndexEntry: SqliteStatement;
-  /** `(table_id, id, readTs)` → `[ts, prev_ts, json_value]` of the newest revision. */
-  readonly getDocument: SqliteStatement;
-  readonly maxTs: SqliteStatement;
-  /** `(startTs, lastTs, limit)`, ascending from the start. */
-  readonly loadAscFirst: SqliteStatement;
-  /** `(ts, table_id, id, lastTs, limit)`, ascending after a row. */
-  readonly loadAscNext: SqliteStatement;
-  /** `(startTs, lastTs, limit)`, descending from the end. */
-  readonly loadDescFirst: SqliteStatement;
-  /** `(ts, table_id, id, startTs, limit)`, descending before a row. */
-  readonly loadDescNext: SqliteStatement;
-  /** `(index_id, start, [end,] readTs, limit)`. */
-  readonly scanAscBounded: SqliteStatement;
-  readonly scanAscUnbounded: SqliteStatement;
-  readonly scanDescBounded: SqliteStatement;
-  readonly scanDescUnbounded: SqliteStatement;
+  readonly read: ReadStatements;
   readonly getGlobal: SqliteStatement;
   readonly putGlobal: SqliteStatement;
 
   constructor(db: SqliteDatabase) {
-    const read = (sql: string) => db.prepare(sql).raw().safeIntegers();
     const insert = (verb: string, table: string, columns: string) =>
       db.prepare(
         `${verb} INTO ${table} (${columns}) VALUES (${columns.replace(/\w+/g, "?")})`,
@@ -80,31 +115,7 @@ export class SqliteStatements {
       "indexes",
       indexColumns,
     );
-    this.getDocument = read(
-      "SELECT ts, prev_ts, json_value FROM documents WHERE table_id = ? AND id = ? AND ts <= ? ORDER BY ts DESC LIMIT 1",
-    );
-    this.maxTs = db
-      .prepare("SELECT MAX(ts) FROM documents")
-      .pluck()
-      .safeIntegers();
-    const load = (where: string, direction: string) =>
-      read(
-        `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE ${where} ORDER BY ts ${direction}, table_id ${direction}, id ${direction} LIMIT ${BOUND_LIMIT}`,
-      );
-    this.loadAscFirst = load("ts >= ? AND ts <= ?", "ASC");
-    this.loadAscNext = load(
-      "(ts, table_id, id) > (?, ?, ?) AND ts <= ?",
-      "ASC",
-    );
-    this.loadDescFirst = load("ts >= ? AND ts <= ?", "DESC");
-    this.loadDescNext = load(
-      "(ts, table_id, id) < (?, ?, ?) AND ts >= ?",
-      "DESC",
-    );
-    this.scanAscBounded = read(indexScanSql("ASC", true));
-    this.scanAscUnbounded = read(indexScanSql("ASC", false));
-    this.scanDescBounded = read(indexScanSql("DESC", true));
-    this.scanDescUnbounded = read(indexScanSql("DESC", false));
+    this.read = prepareReads(db);
     this.getGlobal = db
       .prepare("SELECT json_value FROM persistence_globals WHERE key = ?")
       .pluck();
