@@ -26,11 +26,37 @@ function sextet(text: string, index: number): number {
   return code < 128 ? SEXTETS[code]! : 0;
 }
 
+/** Up to this many bytes, encoding in JS beats creating a Buffer (int64 and float64 are 8). */
+const SMALL_INPUT_BYTES = 48;
+
 /** Encodes bytes as standard base64 with `=` padding. */
 export function encodeBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(
-    "base64",
-  );
+  if (bytes.length > SMALL_INPUT_BYTES) {
+    return Buffer.from(
+      bytes.buffer,
+      bytes.byteOffset,
+      bytes.byteLength,
+    ).toString("base64");
+  }
+  let text = "";
+  const whole = bytes.length - (bytes.length % 3);
+  let i = 0;
+  for (; i < whole; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    text +=
+      ALPHABET[n >> 18]! +
+      ALPHABET[(n >> 12) & 63]! +
+      ALPHABET[(n >> 6) & 63]! +
+      ALPHABET[n & 63]!;
+  }
+  if (bytes.length - whole === 1) {
+    const n = bytes[i]!;
+    text += `${ALPHABET[n >> 2]!}${ALPHABET[(n << 4) & 63]!}==`;
+  } else if (bytes.length - whole === 2) {
+    const n = (bytes[i]! << 8) | bytes[i + 1]!;
+    text += `${ALPHABET[n >> 10]!}${ALPHABET[(n >> 4) & 63]!}${ALPHABET[(n << 2) & 63]!}=`;
+  }
+  return text;
 }
 
 /**
