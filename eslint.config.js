@@ -16,6 +16,12 @@ function restrictedLayers(layer) {
   }));
 }
 
+/** The PostgreSQL driver stays behind the Persistence interface. */
+const onlyPostgresImportsPg = {
+  name: "pg",
+  message: "Only storage/postgres/ may import pg; go through the Persistence interface.",
+};
+
 export default tseslint.config(
   { ignores: ["**/node_modules/**", "**/dist/**", "**/_generated/**", "examples/**", "**/fixtures/**"] },
   js.configs.recommended,
@@ -40,8 +46,14 @@ export default tseslint.config(
   },
   ...layers.map((layer) => ({
     files: [`packages/backend/src/${layer}/**/*.ts`],
-    rules: { "no-restricted-imports": ["error", { patterns: restrictedLayers(layer) }] },
+    rules: {
+      "no-restricted-imports": ["error", { paths: [onlyPostgresImportsPg], patterns: restrictedLayers(layer) }],
+    },
   })),
+  {
+    files: ["packages/backend/src/storage/postgres/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: restrictedLayers("storage") }] },
+  },
   {
     files: ["**/*.js", "**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
