@@ -365,4 +365,16 @@ export function describeIndexScanSuite({ test }: SuiteContext): void {
       Array.from({ length: n }, (_, i) => hex(bytes(i >> 8, i & 0xff, 1))),
     );
   });
+
+  test("a visible entry whose document revision is missing makes the scan fail", async (p) => {
+    await p.write(
+      {
+        documents: [],
+        indexes: [entry("i", bytes(1), 5n, false, "t", "ghost")],
+      },
+      "Error",
+    );
+    await expect(scan(p.reader(), "i", 5n, ALL)).rejects.toThrow();
+    expect(await scan(p.reader(), "i", 4n, ALL)).toEqual([]);
+  });
 }
