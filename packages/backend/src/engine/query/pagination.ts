@@ -95,8 +95,9 @@ export async function runQueryPage(
   codec: CursorCodec,
   args: QueryPageArgs,
 ): Promise<QueryPageResult> {
-  validatePageLimits(args);
+  // Convex parses the query before it checks the limits.
   const plan = parseQueryPlan(args.query);
+  validatePageLimits(args);
   const start = args.cursor === null ? null : codec.decode(args.cursor);
   const end = args.endCursor === null ? null : codec.decode(args.endCursor);
   const stream = openQueryStream(reader, plan, {
