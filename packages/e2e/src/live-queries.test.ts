@@ -1,0 +1,153 @@
+import { ConvexClient, ConvexHttpClient } from "convex/browser";
+import type { FunctionReference } from "convex/server";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { deployFixture, type DeployedApp } from "./deployed-app.js";
+import { mutationRef, queryRef } from "./function-refs.js";
+
+/*
+ * The official `ConvexClient` (Node, over the sync WebSocket) against a real `hull serve`
+ * running the `basic` fixture app.
+ */
+
+let deployed: DeployedApp;
+const clients: ConvexClient[] = [];
+
+beforeAll(async () => {
+  deployed = await deployFixture("basic");
+});
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) await client.close();
+});
+
+afterAll(async () => {
+  await deployed?.[Symbol.asyncDispose]();
+});
+
+function connect(): ConvexClient {
+  const client = new ConvexClient(deployed.hull.url, { logger: false });
+  clients.push(client);
+  return client;
+}
+
+/** Resolves with the first result of `query(args)` that satisfies `predicate`. */
+function resultWhere<T>(
+  client: ConvexClient,
+  query: FunctionReference<"query">,
+  args: Record<string, unknown>,
+  predicate: (value: T) => boolean,
+): Promise<T> {
+  return new Promise((resolve) => {
+    const unsubscribe = client.onUpdate(query, args, (value) => {
+      if (predicate(value as T)) {
+        unsubscribe();
+        resolve(value as T);
+      }
+    });
+  });
+}
+
+type Message = { author: string; body: string };
+
+describe("live queries through ConvexClient", () => {
+  test("a subscription sees another client's mutation", async () => {
+    const reader = connect();
+    const writer = connect();
+    const byAuthor = queryRef("messages:byAuthor");
+    await resultWhere<Message[]>(
+      reader,
+      byAuthor,
+      { author: "live-1" },
+      (v) => v.length === 0,
+    );
+    const updated = resultWhere<Message[]>(
+      reader,
+      byAuthor,
+      { author: "live-1" },
+      (v) => v.length === 1,
+    );
+    await writer.mutation(mutationRef("messages:send"), {
+      author: "live-1",
+      body: "hello",
+    });
+    expect((await updated).map((m) => m.body)).toEqual(["hello"]);
+  });
+
+  test("an awaited mutation resolves only after its effect is visible to the subscriber", async () => {
+    const client = connect();
+    let latest: Message[] | undefined;
+    client.onUpdate(
+      queryRef("messages:byAuthor"),
+      { author: "live-2" },
+      (v) => {
+        latest = v as Message[];
+      },
+    );
+    await resultWhere<Message[]>(
+      client,
+      queryRef("messages:byAuthor"),
+      { author: "live-2" },
+      () => true,
+    );
+    await client.mutation(mutationRef("messages:send"), {
+      author: "live-2",
+      body: "seen",
+    });
+    expect(latest?.map((m) => m.body)).toEqual(["seen"]);
+    expect(
+      await client.query(queryRef("messages:byAuthor"), { author: "live-2" }),
+    ).toHaveLength(1);
+  });
+
+  test("a mutation error reaches the caller as ConvexError data", async () => {
+    const client = connect();
+    await expect(
+      client.mutation(mutationRef("messages:send"), {
+        author: "live-3",
+        body: "",
+      }),
+    ).rejects.toMatchObject({ data: { code: "EmptyBody", author: "live-3" } });
+  });
+
+  test("a server restart leads to a reconnect with no lost or doubled mutation", async () => {
+    const client = connect();
+    const read = queryRef("counters:read");
+    const increment = mutationRef("counters:increment");
+    await resultWhere<number>(
+      client,
+      read,
+      { name: "restart" },
+      (v) => v === 0,
+    );
+    expect(await client.mutation(increment, { name: "restart" })).toBe(1);
+
+    const restarted = deployed.hull.restart();
+    await waitFor(() => !client.connectionState().isWebSocketConnected);
+    // Issued while disconnected: queued by the client and sent once it reconnects.
+    const second = client.mutation(increment, { name: "restart" });
+    await restarted;
+    expect(await second).toBe(2);
+    expect(
+      await resultWhere<number>(
+        client,
+        read,
+        { name: "restart" },
+        (v) => v === 2,
+      ),
+    ).toBe(2);
+    const http = new ConvexHttpClient(deployed.hull.url, { logger: false });
+    expect(await http.query(read, { name: "restart" })).toBe(2);
+  });
+});
+
+async function waitFor(
+  condition: () => boolean,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline)
+      throw new Error("timed out waiting for a condition");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
