@@ -11,7 +11,7 @@ let client: ConvexHttpClient;
 
 beforeAll(async () => {
   deployed = await deployFixture("basic");
-  client = new ConvexHttpClient(deployed.hull.url);
+  client = new ConvexHttpClient(deployed.hull.url, { logger: false });
 });
 
 afterAll(async () => {
@@ -143,7 +143,9 @@ describe("an app deployed with npx convex dev --once", () => {
   });
 
   test("a consistent query reads at the snapshot of its first call", async () => {
-    const consistent = new ConvexHttpClient(deployed.hull.url);
+    const consistent = new ConvexHttpClient(deployed.hull.url, {
+      logger: false,
+    });
     const first = (await consistent.consistentQuery(
       queryRef("messages:list"),
       {},

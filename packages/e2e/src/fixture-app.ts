@@ -13,6 +13,8 @@ export interface FixtureApp extends AsyncDisposable {
   writeModule(file: string, source: string): Promise<void>;
   /** Deletes `convex/<file>`. */
   removeModule(file: string): Promise<void>;
+  /** Puts back the fixture's own `convex/<file>`. */
+  restoreModule(file: string): Promise<void>;
 }
 
 /**
@@ -39,6 +41,11 @@ export async function copyFixture(name: string): Promise<FixtureApp> {
       fs.writeFile(path.join(dir, "convex", file), source),
     removeModule: (file) =>
       fs.rm(path.join(dir, "convex", file), { force: true }),
+    restoreModule: (file) =>
+      fs.copyFile(
+        path.join(FIXTURES_DIR, name, "convex", file),
+        path.join(dir, "convex", file),
+      ),
     [Symbol.asyncDispose]: () => fs.rm(root, { recursive: true, force: true }),
   };
 }

@@ -6,14 +6,14 @@ import { mutationRef, queryRef } from "./function-refs.js";
 
 /*
  * The official `ConvexClient` (Node, over the sync WebSocket) against a real `hull serve`
- * running the `basic` fixture app.
+ * running the `live` fixture app.
  */
 
 let deployed: DeployedApp;
 const clients: ConvexClient[] = [];
 
 beforeAll(async () => {
-  deployed = await deployFixture("basic");
+  deployed = await deployFixture("live");
 });
 
 afterEach(async () => {
@@ -47,27 +47,27 @@ function resultWhere<T>(
   });
 }
 
-type Message = { author: string; body: string };
+type Message = { channel: string; body: string };
 
 describe("live queries through ConvexClient", () => {
   test("a subscription sees another client's mutation", async () => {
     const reader = connect();
     const writer = connect();
-    const byAuthor = queryRef("messages:byAuthor");
+    const byAuthor = queryRef("messages:list");
     await resultWhere<Message[]>(
       reader,
       byAuthor,
-      { author: "live-1" },
+      { channel: "live-1" },
       (v) => v.length === 0,
     );
     const updated = resultWhere<Message[]>(
       reader,
       byAuthor,
-      { author: "live-1" },
+      { channel: "live-1" },
       (v) => v.length === 1,
     );
     await writer.mutation(mutationRef("messages:send"), {
-      author: "live-1",
+      channel: "live-1",
       body: "hello",
     });
     expect((await updated).map((m) => m.body)).toEqual(["hello"]);
@@ -76,26 +76,22 @@ describe("live queries through ConvexClient", () => {
   test("an awaited mutation resolves only after its effect is visible to the subscriber", async () => {
     const client = connect();
     let latest: Message[] | undefined;
-    client.onUpdate(
-      queryRef("messages:byAuthor"),
-      { author: "live-2" },
-      (v) => {
-        latest = v as Message[];
-      },
-    );
+    client.onUpdate(queryRef("messages:list"), { channel: "live-2" }, (v) => {
+      latest = v as Message[];
+    });
     await resultWhere<Message[]>(
       client,
-      queryRef("messages:byAuthor"),
-      { author: "live-2" },
+      queryRef("messages:list"),
+      { channel: "live-2" },
       () => true,
     );
     await client.mutation(mutationRef("messages:send"), {
-      author: "live-2",
+      channel: "live-2",
       body: "seen",
     });
     expect(latest?.map((m) => m.body)).toEqual(["seen"]);
     expect(
-      await client.query(queryRef("messages:byAuthor"), { author: "live-2" }),
+      await client.query(queryRef("messages:list"), { channel: "live-2" }),
     ).toHaveLength(1);
   });
 
@@ -103,10 +99,45 @@ describe("live queries through ConvexClient", () => {
     const client = connect();
     await expect(
       client.mutation(mutationRef("messages:send"), {
-        author: "live-3",
+        channel: "live-3",
         body: "",
       }),
-    ).rejects.toMatchObject({ data: { code: "EmptyBody", author: "live-3" } });
+    ).rejects.toMatchObject({ data: { code: "EmptyBody", channel: "live-3" } });
+  });
+
+  test("reactive pagination keeps page boundaries while data changes", async () => {
+    const writer = connect();
+    const reader = connect();
+    const send = mutationRef("messages:send");
+    for (const body of ["m0", "m1", "m2", "m3", "m4"])
+      await writer.mutation(send, { channel: "pages", body });
+    const bodies = (): string[] | undefined =>
+      subscription.getCurrentValue()?.results.map((m) => (m as Message).body);
+    const subscription = reader.onPaginatedUpdate_experimental(
+      queryRef("messages:page"),
+      { channel: "pages" },
+      { initialNumItems: 2 },
+      () => {},
+    );
+    await waitFor(() => bodies()?.length === 2);
+    expect(bodies()).toEqual(["m0", "m1"]);
+    expect(subscription.getCurrentValue()?.status).toBe("CanLoadMore");
+    subscription.getCurrentValue()?.loadMore(2);
+    await waitFor(() => bodies()?.length === 4);
+    expect(bodies()).toEqual(["m0", "m1", "m2", "m3"]);
+
+    // The first page keeps its end (m1): removing m0 shrinks it instead of pulling m2 in.
+    await writer.mutation(mutationRef("messages:remove"), {
+      channel: "pages",
+      body: "m0",
+    });
+    await waitFor(() => bodies()?.[0] === "m1");
+    expect(bodies()).toEqual(["m1", "m2", "m3"]);
+    // A new message lands after the loaded pages, not inside them.
+    await writer.mutation(send, { channel: "pages", body: "m5" });
+    subscription.getCurrentValue()?.loadMore(10);
+    await waitFor(() => subscription.getCurrentValue()?.status === "Exhausted");
+    expect(bodies()).toEqual(["m1", "m2", "m3", "m4", "m5"]);
   });
 
   test("a server restart leads to a reconnect with no lost or doubled mutation", async () => {

@@ -1,5 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import type { Duplex } from "node:stream";
+import type { IncomingMessage } from "node:http";
 import { checkAdminKey, type InstanceCredentials } from "../auth/admin-key.js";
 import { Database } from "../engine/database.js";
 import { BackendError } from "../errors/backend-error.js";
@@ -8,20 +10,23 @@ import {
   createSiteApp,
   type FetchHandler,
 } from "../http/http-app.js";
-import { NodeHttpServer } from "../http/node-server.js";
+import { NodeHttpServer, type UpgradeHandler } from "../http/node-server.js";
 import { MAX_PUSH_BODY_BYTES } from "../http/request-body.js";
 import { errorResponse } from "../http/responses.js";
 import { analyzeModules } from "../runtime/analysis.js";
 import { FunctionRunner } from "../runtime/function-runner.js";
 import { FileModuleStore } from "../runtime/module-store.js";
-import { systemClock } from "../shared/clock.js";
+import { systemClock, type Clock } from "../shared/clock.js";
 import { silentLogger } from "../shared/logger.js";
 import { SqlitePersistence } from "../storage/sqlite/sqlite-persistence.js";
+import { SyncServer } from "../sync/sync-server.js";
+import { createSyncUpgradeHandler } from "../sync/ws-transport.js";
 import type { BackendConfig } from "./backend-config.js";
 import { loadOrCreateCredentials } from "./credentials.js";
-import { ManifestStore, type AppManifest } from "./deployment-manifest.js";
+import { ManifestStore } from "./deployment-manifest.js";
 import { PushService } from "./push-service.js";
 import type { Service } from "./service.js";
+import { createCliSystemFunctions } from "./system/cli-system-functions.js";
 import { HULL_VERSION } from "./version.js";
 
 /** Where things live inside the data directory. */
@@ -39,22 +44,28 @@ export interface BackendAddresses {
 }
 
 /**
- * One Hull deployment: storage → engine → runtime → HTTP servers. `start()` opens everything,
- * activates the deployed app and listens; `stop()` closes the servers (draining requests in
- * flight), then the runtime's workers, then the database. `run()` starts and resolves once
- * stopped. Requests that arrive while starting get 503.
+ * One Hull deployment: storage → engine → runtime → sync and HTTP servers. `start()` binds the
+ * ports, opens storage, activates the deployed app and starts serving; until then requests get
+ * 503. `stop()` closes WebSockets, drains and closes the HTTP servers, stops the runtime's
+ * workers and closes the database, in that order. `run()` starts and resolves once stopped.
  */
 export class Backend implements Service {
   readonly id = "backend";
   readonly #config: BackendConfig;
-  /** Run in order by `stop()`: servers first, storage last. */
+  /** Run in order by `stop()`: sockets first, storage last. */
   readonly #closers: (() => Promise<void>)[] = [];
-  #handlers: { client: FetchHandler; site: FetchHandler } = {
+  #handlers: {
+    client: FetchHandler;
+    site: FetchHandler;
+    upgrade: UpgradeHandler | null;
+  } = {
     client: notReady,
     site: notReady,
+    upgrade: null,
   };
   #stopped!: () => void;
   readonly #done = new Promise<void>((resolve) => (this.#stopped = resolve));
+  #starting: Promise<BackendAddresses> | undefined;
   #stopping: Promise<void> | undefined;
 
   constructor(config: BackendConfig) {
@@ -66,13 +77,16 @@ export class Backend implements Service {
     await this.#done;
   }
 
-  async start(): Promise<BackendAddresses> {
-    try {
-      return await this.#start();
-    } catch (error) {
+  /**
+   * Starts serving (once; later calls return the same addresses). Rejects, after cleaning up,
+   * when a port is taken or storage cannot be opened.
+   */
+  start(): Promise<BackendAddresses> {
+    this.#starting ??= this.#start().catch(async (error: unknown) => {
       await this.stop();
       throw error;
-    }
+    });
+    return this.#starting;
   }
 
   stop(): Promise<void> {
@@ -97,12 +111,8 @@ export class Backend implements Service {
       path: path.join(dataDir, DATABASE_FILE),
     });
     const database = await Database.open({ persistence, clock, logger });
-    this.#closers.push(
-      () => database.close(),
-      () => persistence.close(),
-    );
     const moduleStore = new FileModuleStore(path.join(dataDir, MODULES_DIR));
-    const runner = FunctionRunner.create({
+    const runner: FunctionRunner = FunctionRunner.create({
       database,
       moduleStore,
       logger,
@@ -111,8 +121,13 @@ export class Backend implements Service {
       deploymentName: credentials.instanceName,
       cloudUrl: addresses.cloudOrigin,
       siteUrl: addresses.siteOrigin,
+      systemFunctions: createCliSystemFunctions(() => runner.manifest),
     });
-    this.#closers.splice(-2, 0, () => runner.close());
+    this.#closers.push(
+      () => runner.close(),
+      () => database.close(),
+      () => persistence.close(),
+    );
     const manifests = new ManifestStore(persistence);
     const manifest = await manifests.load();
     if (manifest !== null) await runner.activate(manifest);
@@ -120,53 +135,71 @@ export class Backend implements Service {
       moduleStore,
       analyze: (modules) =>
         analyzeModules(modules, { environmentVariables: {}, logger }),
-      runner: {
-        get manifest() {
-          return runner.manifest as AppManifest | null;
-        },
-        activate: (next) => runner.activate(next),
-      },
+      runner,
       schema: database.schema,
       catalog: () => database.catalog,
       saveManifest: (next) => manifests.save(next),
       logger,
     });
+    const isAdmin = (key: string): boolean => checkAdminKey(key, credentials);
+    this.#startSync(runner, database, isAdmin, clock);
     const deps = {
-      instance: {
-        instanceName: credentials.instanceName,
-        version: HULL_VERSION,
-        ...addresses,
-      },
+      instance: { ...addresses, version: HULL_VERSION },
       logger,
       clock,
-      checkAdminKey: (key: string) => checkAdminKey(key, credentials),
+      checkAdminKey: isAdmin,
       functions: runner,
       latestTs: () => database.latestTs,
       logs: runner.logs,
       deploy,
     };
-    this.#handlers = { client: createHttpApp(deps), site: createSiteApp(deps) };
+    this.#handlers.client = createHttpApp(deps);
+    this.#handlers.site = createSiteApp(deps);
     logger.info("backend started", { ...addresses, dataDir });
     return addresses;
+  }
+
+  /** The WebSocket sync endpoint; its sockets close before the HTTP servers drain. */
+  #startSync(
+    runner: FunctionRunner,
+    database: Database,
+    isAdmin: (key: string) => boolean,
+    clock: Clock,
+  ): void {
+    const { logger } = this.#config;
+    const sync = new SyncServer({
+      functions: runner,
+      database,
+      auth: { checkAdminKey: isAdmin, verifyUserToken: rejectUserToken },
+      clock,
+      logger: logger.with({ component: "sync" }),
+    });
+    const ws = createSyncUpgradeHandler(sync, { logger, clock });
+    this.#handlers.upgrade = (request, socket, head) =>
+      ws.upgrade(request, socket, head);
+    this.#closers.unshift(async () => {
+      await ws.close();
+      sync.close();
+    });
   }
 
   /** Binds both ports first, so a taken port fails fast, before storage is opened. */
   async #listen(credentials: InstanceCredentials): Promise<BackendAddresses> {
     const { host, logger } = this.#config;
-    const server = (handler: "client" | "site", port: number): NodeHttpServer =>
+    const server = (name: "client" | "site", port: number): NodeHttpServer =>
       new NodeHttpServer({
-        fetch: (request) => this.#handlers[handler](request),
-        logger: logger.with({ server: handler }),
+        fetch: (request) => this.#handlers[name](request),
+        logger: logger.with({ server: name }),
         host,
         port,
         maxBodyBytes: MAX_PUSH_BODY_BYTES,
-        // TODO(issue-4): hand `/api/<version>/sync` upgrades to the sync layer's WebSocket transport.
-        upgrade: undefined,
+        upgrade:
+          name === "client" ? (...args) => this.#upgrade(...args) : undefined,
       });
     const client = server("client", this.#config.port);
-    const site = server("site", this.#config.sitePort);
     const port = await listenOrExplain(client, host, this.#config.port);
     this.#closers.push(() => client.close());
+    const site = server("site", this.#config.sitePort);
     const sitePort = await listenOrExplain(site, host, this.#config.sitePort);
     this.#closers.push(() => site.close());
     const shownHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
@@ -177,6 +210,15 @@ export class Backend implements Service {
       cloudOrigin: this.#config.cloudOrigin ?? `http://${shownHost}:${port}`,
       siteOrigin: this.#config.siteOrigin ?? `http://${shownHost}:${sitePort}`,
     };
+  }
+
+  #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.#handlers.upgrade !== null)
+      this.#handlers.upgrade(request, socket, head);
+    else
+      socket.end(
+        "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n",
+      );
   }
 }
 
@@ -193,12 +235,23 @@ async function listenOrExplain(
       throw new BackendError(
         "Overloaded",
         "PortUnavailable",
-        `Cannot listen on ${host}:${port} (${String(code)}): is another server running there? Choose another port with --port/--site-port.`,
+        `Cannot listen on ${host}:${port} (${String(code)}): is another server running there? Choose another port with --port / --site-port.`,
         { cause: error },
       );
     }
     throw error;
   }
+}
+
+// TODO(issue-5): verify user JWTs against the app's auth.config.js providers.
+function rejectUserToken(): Promise<never> {
+  return Promise.reject(
+    new BackendError(
+      "Unauthenticated",
+      "AuthNotSupported",
+      "Hull does not verify user tokens yet; connect without auth or with an admin key.",
+    ),
+  );
 }
 
 function notReady(): Promise<Response> {
