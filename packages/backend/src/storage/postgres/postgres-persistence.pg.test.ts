@@ -264,22 +264,42 @@ describe("PostgresPersistence connection loss", () => {
         { documents: [doc("t", "before", 1n, {})], indexes: [] },
         "Error",
       );
-      // Hold the index table so a write stops between its two INSERTs, and a scan blocks.
+      // Hold the index table: a one-statement write and a scan block on it, and a write too big
+      // for one statement stops inside its transaction, its documents inserted, its entries not.
       await locker.query("BEGIN");
       await locker.query("LOCK TABLE indexes IN ACCESS EXCLUSIVE MODE");
-      const write = p.write(
+      const small = p.write(
         {
           documents: [doc("t", "lost", 2n, {})],
           indexes: [entry("i", Buffer.from([2]), 2n, false, "t", "lost")],
         },
         "Error",
       );
+      const bigDocuments = Array.from({ length: 1500 }, (_, i) =>
+        doc("t", `big${i}`, BigInt(10 + i), {}),
+      );
+      const big = p.write(
+        {
+          documents: bigDocuments,
+          indexes: bigDocuments.map((d, i) =>
+            entry(
+              "i",
+              Buffer.from([9, i >> 8, i & 0xff]),
+              d.ts,
+              false,
+              "t",
+              d.id,
+            ),
+          ),
+        },
+        "Error",
+      );
       const read = scanKeys(p.reader(), "i", 2n, ALL);
-      const outcomes = Promise.allSettled([write, read]);
-      await waitForLockWaiters(database.url, applicationName, 2);
+      const outcomes = Promise.allSettled([small, big, read]);
+      await waitForLockWaiters(database.url, applicationName, 3);
       expect(
         await terminateSessions(database.url, applicationName),
-      ).toBeGreaterThanOrEqual(2);
+      ).toBeGreaterThanOrEqual(3);
       const failures = (await outcomes).map((o): unknown =>
         o.status === "rejected" ? o.reason : o,
       );
@@ -294,6 +314,7 @@ describe("PostgresPersistence connection loss", () => {
 
       const r = p.reader();
       expect(await r.getDocument("t", "lost", 2n)).toBeNull();
+      expect(await r.getDocument("t", "big0", 10n)).toBeNull();
       expect(await r.maxTs()).toBe(1n);
       await p.write(
         {
