@@ -131,7 +131,7 @@ describe("parseQueryPlan", () => {
       ],
       [
         { source: { ...scan, tableName: "bad-name" }, operators: [] },
-        "invalid table name",
+        "Invalid table name: Identifier bad-name has invalid character '-'",
       ],
       [
         {

@@ -8,6 +8,7 @@ import type { BackendError } from "../../errors/backend-error.js";
 import { badRequest } from "../../errors/backend-error.js";
 import type { Order } from "../../storage/persistence.js";
 import { convexToJson } from "../../values/json.js";
+import { validateIdentifier } from "../../values/size.js";
 import type { JsonValue, Value } from "../../values/value.js";
 import {
   formatFieldPath,
@@ -79,14 +80,14 @@ const RANGE_COMPARISONS: ReadonlySet<string> = new Set([
   "Lt",
   "Lte",
 ]);
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /**
  * Parses the query JSON of the `queryStream` / `queryPage` syscalls. Unknown extra keys are
  * ignored, as serde does in the backend.
  *
- * @throws BackendError BadRequest (`InvalidQuery`, `InvalidFieldPath`, `TooManyOperators`) with a
- *   message naming what was expected and what was received.
+ * @throws BackendError BadRequest (`InvalidQuery`, `InvalidFieldPath`, `InvalidTableName`,
+ *   `InvalidIndexName`, `TooManyOperators`) with a message naming what was expected and what was
+ *   received.
  */
 export function parseQueryPlan(json: unknown): QueryPlan {
   const query = expectObject(json, "the query");
@@ -221,8 +222,7 @@ function parseOrder(order: unknown): Order {
 
 function parseTableName(json: unknown): string {
   const name = expectString(json, "`tableName`");
-  if (!IDENTIFIER.test(name))
-    throw invalidQuery(`invalid table name ${JSON.stringify(name)}`);
+  validateIdentifier(name, "table");
   return name;
 }
 
@@ -236,14 +236,14 @@ function parseIndexName(json: unknown): {
   if (
     parts.length !== 2 ||
     tableName === undefined ||
-    indexName === undefined ||
-    !IDENTIFIER.test(tableName) ||
-    !IDENTIFIER.test(indexName)
+    indexName === undefined
   ) {
     throw invalidQuery(
       `invalid index name ${JSON.stringify(name)}: expected "<table>.<index>"`,
     );
   }
+  validateIdentifier(tableName, "table");
+  validateIdentifier(indexName, "index");
   return { tableName, indexName };
 }
 
