@@ -238,6 +238,9 @@ function decodeFloat64(text: string): number {
   return float;
 }
 
+/** What `decodeSpecial` returns for a one-key object whose key is not a special form. */
+const NOT_SPECIAL = Symbol("not special");
+
 /** Decodes a one-key object whose key is special; returns `NOT_SPECIAL` for any other key. */
 function decodeSpecial(
   key: string,
@@ -274,8 +277,6 @@ function decodeSpecial(
       return NOT_SPECIAL;
   }
 }
-
-const NOT_SPECIAL = Symbol("not special");
 
 /** How the package's messages print an object: `${object}`, i.e. `[object Object]`. */
 function objectText(object: object): string {
