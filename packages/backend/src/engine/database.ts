@@ -37,6 +37,7 @@ import { createCursorCodec, type CursorCodec } from "./query/cursor.js";
 import {
   DEFAULT_RETENTION,
   HIGH_WATER_GLOBAL,
+  PRUNED_GLOBAL,
   Retention,
   type RetentionOptions,
 } from "./retention.js";
@@ -60,7 +61,7 @@ export interface DatabaseOptions {
   readonly limits?: Partial<TransactionLimits> | undefined;
   readonly occRetry?: Partial<OccRetryOptions> | undefined;
   readonly writeLog?: Partial<WriteLogRetention> | undefined;
-  readonly retention?: RetentionOptions | undefined;
+  readonly retention?: Partial<RetentionOptions> | undefined;
   /**
    * Secret (≥ 16 bytes) that seals pagination cursors. By default one is generated on first open
    * and kept in the persistence's globals, so cursors survive restarts.
@@ -80,6 +81,14 @@ export interface BeginOptions {
 }
 
 export type CommitListener = (commit: CommittedWrite) => void;
+
+/** What `open` recovers from storage. */
+interface RecoveredState {
+  readonly latestTs: Timestamp;
+  readonly prunedTs: Timestamp;
+  readonly catalog: Catalog;
+  readonly cursorSecret: Uint8Array;
+}
 
 const NO_TS = -1n;
 
@@ -106,13 +115,9 @@ export class Database {
   /** Schema changes: prepare, apply, backfill progress. */
   readonly schema: SchemaManager;
 
-  private constructor(
-    options: DatabaseOptions,
-    latestTs: Timestamp,
-    catalog: Catalog,
-    cursorSecret: Uint8Array,
-  ) {
-    this.#cursorCodec = createCursorCodec(cursorSecret);
+  private constructor(options: DatabaseOptions, recovered: RecoveredState) {
+    const { latestTs, catalog } = recovered;
+    this.#cursorCodec = createCursorCodec(recovered.cursorSecret);
     this.#persistence = options.persistence;
     this.#reader = options.persistence.reader();
     this.#clock = options.clock ?? systemClock;
@@ -138,12 +143,12 @@ export class Database {
     this.#retention = new Retention(
       {
         persistence: this.#persistence,
-        clock: this.#clock,
         logger: this.#logger,
         latestTs: () => this.latestTs,
         oldestActiveTs: () => this.#oldestActiveTs(),
       },
-      options.retention ?? DEFAULT_RETENTION,
+      { ...DEFAULT_RETENTION, ...options.retention },
+      recovered.prunedTs,
     );
     this.schema = new SchemaManager({
       database: this,
@@ -162,12 +167,18 @@ export class Database {
     const maxTs = (await reader.maxTs()) ?? 0n;
     const highWater = await reader.getGlobal(HIGH_WATER_GLOBAL);
     const stored = typeof highWater === "string" ? BigInt(highWater) : 0n;
+    const pruned = await reader.getGlobal(PRUNED_GLOBAL);
+    const prunedTs = typeof pruned === "string" ? BigInt(pruned) : 0n;
     const latestTs = maxTs > stored ? maxTs : stored;
     const catalog = await loadCatalog(reader, latestTs);
     const cursorSecret =
       options.cursorSecret ?? (await loadCursorSecret(options.persistence));
-    const database = new Database(options, latestTs, catalog, cursorSecret);
-    database.#retention.start();
+    const database = new Database(options, {
+      latestTs,
+      prunedTs,
+      catalog,
+      cursorSecret,
+    });
     database.schema.resumeBackfills();
     return database;
   }
@@ -288,7 +299,7 @@ export class Database {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#retention.stop();
+    await this.#retention.stop();
     await this.schema.stop();
     await this.#committer.drain();
   }
@@ -342,6 +353,7 @@ export class Database {
         this.#catalogs.push({ ts: commit.ts, catalog });
     }
     this.#trimCatalogs();
+    this.#retention.afterCommit(this.latestTs);
     for (const commit of commits) {
       for (const listener of this.#listeners) {
         try {

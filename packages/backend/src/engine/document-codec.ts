@@ -59,18 +59,26 @@ export function decodeDocument(text: string): Document {
 }
 
 /**
- * Document revisions are small in the common case; 20 000 of them bound the cache to a few tens
- * of MiB while covering the working set of a typical app.
+ * Bounds of the parsed-revision cache: 20 000 revisions cover the working set of a typical app,
+ * and 64 MiB of accounted document bytes bounds it when documents are large (up to 1 MiB each).
  */
 const DEFAULT_CACHE_ENTRIES = 20_000;
+const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** An LRU of parsed revisions keyed by `(tableId, id, ts)`. Shared documents are immutable. */
 export class DocumentCache {
   readonly #entries = new Map<string, ParsedDocument>();
   readonly #capacity: number;
+  readonly #maxBytes: number;
+  #bytes = 0;
 
-  constructor(capacity = DEFAULT_CACHE_ENTRIES) {
+  /** `capacity` 0 disables caching (for one-off scans). */
+  constructor(
+    capacity = DEFAULT_CACHE_ENTRIES,
+    maxBytes = DEFAULT_CACHE_BYTES,
+  ) {
     this.#capacity = capacity;
+    this.#maxBytes = maxBytes;
   }
 
   /** The parsed revision of `entry`, or null for a tombstone. */
@@ -100,10 +108,19 @@ export class DocumentCache {
   }
 
   #remember(cacheKey: string, parsed: ParsedDocument): void {
+    if (this.#capacity === 0) return;
+    const previous = this.#entries.get(cacheKey);
+    if (previous !== undefined) this.#bytes -= previous.size;
     this.#entries.set(cacheKey, parsed);
-    if (this.#entries.size > this.#capacity) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done !== true) this.#entries.delete(oldest.value);
+    this.#bytes += parsed.size;
+    while (
+      this.#entries.size > this.#capacity ||
+      this.#bytes > this.#maxBytes
+    ) {
+      const oldest = this.#entries.entries().next();
+      if (oldest.done === true) break;
+      this.#entries.delete(oldest.value[0]);
+      this.#bytes -= oldest.value[1].size;
     }
   }
 }

@@ -75,4 +75,31 @@ export function describeDurabilitySuite(ctx: EngineSuiteContext): void {
       /outside the readable range/,
     );
   });
+
+  test("retention runs in the background once commit time advances by its interval", async () => {
+    const clock = new ManualClock();
+    const fixture = await ctx.create({
+      clock,
+      retention: { windowMs: 10, intervalMs: 100 },
+    });
+    const { database } = fixture;
+    const { value: id, ts: firstTs } = await database.runInTransaction((tx) =>
+      tx.insert("t", { v: 0 }),
+    );
+    for (let v = 1; v <= 3; v++) {
+      clock.advance(60);
+      await database.runInTransaction((tx) => tx.patch(id, { v }));
+    }
+    const reopened = await fixture.reopen({ clock });
+    expect(() => reopened.begin({ readTs: firstTs })).toThrow(
+      /outside the readable range/,
+    );
+    let versions = 0;
+    for await (const entry of fixture.persistence
+      .reader()
+      .loadDocuments({ start: 0n, end: null }, "asc")) {
+      if (entry.id === id) versions += 1;
+    }
+    expect(versions).toBeLessThan(4);
+  });
 }
