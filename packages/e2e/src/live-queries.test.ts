@@ -112,7 +112,7 @@ describe("live queries through ConvexClient", () => {
     for (const body of ["m0", "m1", "m2", "m3", "m4"])
       await writer.mutation(send, { channel: "pages", body });
     const bodies = (): string[] | undefined =>
-      subscription.getCurrentValue()?.results.map((m) => (m as Message).body);
+      subscription.getCurrentValue()?.results.map((m: unknown) => (m as Message).body);
     const subscription = reader.onPaginatedUpdate_experimental(
       queryRef("messages:page"),
       { channel: "pages" },
