@@ -59,6 +59,35 @@ async function snapshotAt(
   };
 }
 
+/**
+ * 2000 documents with two revisions each (every 4th deleted by its second), and one document with
+ * 2500 revisions ending in a tombstone, so pruning spans many batches and one document spans batch
+ * boundaries. At ts 3000, 1500 entries of index `i` are visible.
+ */
+async function writeLargeLog(p: Persistence): Promise<void> {
+  const documents = [];
+  const indexes = [];
+  for (let i = 0; i < 2000; i++) {
+    const id = `d${String(i).padStart(4, "0")}`;
+    const key = bytes(i >> 8, i & 0xff);
+    const gone = i % 4 === 0;
+    documents.push(
+      doc("t", id, 1n, { i }),
+      doc("t", id, 2n, gone ? null : { i, v: 2 }, 1n),
+    );
+    indexes.push(
+      entry("i", key, 1n, false, "t", id),
+      entry("i", key, 2n, gone, "t", id),
+    );
+  }
+  for (let ts = 1n; ts <= 2500n; ts++) {
+    const value = ts === 2500n ? null : { ts: Number(ts) };
+    documents.push(doc("t", "m", ts, value, ts === 1n ? null : ts - 1n));
+    indexes.push(entry("i", bytes(0xff), ts, value === null, "t", "m"));
+  }
+  await p.write({ documents, indexes }, "Error");
+}
+
 export function describePruneSuite({ test }: SuiteContext): void {
   test("pruning keeps every snapshot read at or after its bound identical", async (p) => {
     await writeHistory(p);
@@ -135,30 +164,7 @@ export function describePruneSuite({ test }: SuiteContext): void {
   });
 
   test("pruning a log far larger than one batch removes exactly the hidden rows", async (p) => {
-    // 2000 documents with two revisions each (every 4th deleted by its second), and one document
-    // with 2500 revisions ending in a tombstone, so work spans many chunks and one document spans
-    // chunk boundaries.
-    const documents = [];
-    const indexes = [];
-    for (let i = 0; i < 2000; i++) {
-      const id = `d${String(i).padStart(4, "0")}`;
-      const key = bytes(i >> 8, i & 0xff);
-      const gone = i % 4 === 0;
-      documents.push(
-        doc("t", id, 1n, { i }),
-        doc("t", id, 2n, gone ? null : { i, v: 2 }, 1n),
-      );
-      indexes.push(
-        entry("i", key, 1n, false, "t", id),
-        entry("i", key, 2n, gone, "t", id),
-      );
-    }
-    for (let ts = 1n; ts <= 2500n; ts++) {
-      const value = ts === 2500n ? null : { ts: Number(ts) };
-      documents.push(doc("t", "m", ts, value, ts === 1n ? null : ts - 1n));
-      indexes.push(entry("i", bytes(0xff), ts, value === null, "t", "m"));
-    }
-    await p.write({ documents, indexes }, "Error");
+    await writeLargeLog(p);
     const before = await scan(p.reader(), "i", 3000n, ALL);
     expect(before.length).toBe(1500);
     // Hidden: 2000 first revisions, 500 tombstones, and all 2500 revisions of "m".
@@ -169,5 +175,25 @@ export function describePruneSuite({ test }: SuiteContext): void {
     expect(await scan(p.reader(), "i", 3000n, ALL)).toEqual(before);
     expect((await load(p.reader(), 0n, null)).length).toBe(1500);
     expect(await p.pruneBefore(3000n)).toEqual({ documents: 0, indexes: 0 });
+  });
+
+  test("reads and writes made while a prune runs see unchanged snapshots", async (p) => {
+    await writeLargeLog(p);
+    const before = await scan(p.reader(), "i", 3000n, ALL);
+    const pruning = p.pruneBefore(3000n);
+    for (let i = 0; i < 20; i++) {
+      // A macrotask turn, so a driver that prunes in steps gets to take one between our calls.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(await scan(p.reader(), "i", 3000n, ALL)).toEqual(before);
+      await writeIndexed(
+        p,
+        "i",
+        bytes(0x80, i),
+        doc("t", `late${i}`, 4000n + BigInt(i), { i }),
+      );
+    }
+    expect(await pruning).toEqual({ documents: 5000, indexes: 5000 });
+    expect(await scan(p.reader(), "i", 3000n, ALL)).toEqual(before);
+    expect((await scan(p.reader(), "i", 5000n, ALL)).length).toBe(1520);
   });
 }
