@@ -47,6 +47,20 @@ export interface PostgresPoolOptions {
 export interface Statement {
   readonly text: string;
   readonly values?: readonly unknown[] | undefined;
+  /**
+   * When set, the statement is prepared once per connection under this name and only bound and
+   * executed afterwards. Give a name only to a statement whose text is fixed for that name and
+   * whose generic plan is as good as any (PostgreSQL may switch to it after five executions).
+   */
+  readonly name?: string | undefined;
+}
+
+/** The `pg` query config for a statement. */
+function toQueryConfig(statement: Statement): pg.QueryConfig {
+  const config: pg.QueryConfig = { text: statement.text };
+  if (statement.values !== undefined) config.values = [...statement.values];
+  if (statement.name !== undefined) config.name = statement.name;
+  return config;
 }
 
 /** Runs statements inside one transaction (see {@link PostgresPool.transaction}). */
@@ -84,10 +98,7 @@ export class PostgresPool {
     statement: Statement,
   ): Promise<pg.QueryResult<R>> {
     try {
-      return await this.#pool.query<R>(
-        statement.text,
-        statement.values as unknown[] | undefined,
-      );
+      return await this.#pool.query<R>(toQueryConfig(statement));
     } catch (e) {
       throw toPostgresError(operation, statement.text, e);
     }
@@ -128,10 +139,7 @@ export class PostgresPool {
   async writeStatement(operation: string, statement: Statement): Promise<void> {
     await this.withClient(operation, async (client) => {
       try {
-        await client.query(
-          statement.text,
-          statement.values as unknown[] | undefined,
-        );
+        await client.query(toQueryConfig(statement));
       } catch (e) {
         throw isConnectionLoss(e)
           ? commitOutcomeUnknown(e)
@@ -152,10 +160,7 @@ export class PostgresPool {
     return this.withClient(operation, async (client) => {
       const query: TransactionQuery = async (statement) => {
         try {
-          return await client.query(
-            statement.text,
-            statement.values as unknown[] | undefined,
-          );
+          return await client.query(toQueryConfig(statement));
         } catch (e) {
           throw toPostgresError(operation, statement.text, e);
         }

@@ -43,6 +43,7 @@ export class PostgresReader implements PersistenceReader {
 
   async maxTs(): Promise<Timestamp | null> {
     const result = await this.#pool.query<{ max: bigint | null }>("maxTs", {
+      name: "hull_max_ts",
       text: "SELECT max(ts) AS max FROM documents",
     });
     return result.rows[0]?.max ?? null;
@@ -74,6 +75,7 @@ export class PostgresReader implements PersistenceReader {
     readTs: Timestamp,
   ): Promise<DocumentLogEntry | null> {
     const { rows } = await this.#pool.query<DocumentRow>("getDocument", {
+      name: "hull_get_document",
       text: `SELECT ${DOCUMENT_COLUMNS} FROM documents
              WHERE table_id = $1 AND id = $2 AND ts <= $3
              ORDER BY ts DESC LIMIT 1`,
@@ -106,6 +108,7 @@ export class PostgresReader implements PersistenceReader {
     const { rows } = await this.#pool.query<{ json_value: string }>(
       "getGlobal",
       {
+        name: "hull_get_global",
         text: "SELECT json_value FROM persistence_globals WHERE key = $1",
         values: [toBytes(key)],
       },

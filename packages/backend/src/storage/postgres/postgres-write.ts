@@ -1,6 +1,7 @@
 /**
  * The SQL that changes the log: appends as multi-row `INSERT … SELECT * FROM UNNEST(…)` (one
- * array parameter per column, so a statement's text does not grow with its rows), and pruning.
+ * array parameter per column, so a statement's text does not grow with its rows, and each
+ * variant is prepared once per connection under its name), and pruning.
  */
 import type {
   ConflictStrategy,
@@ -41,6 +42,7 @@ export function buildWriteStatements(
       {
         text: `WITH inserted_documents AS (${docs.text}) ${idx.text}`,
         values: [...(docs.values ?? []), ...(idx.values ?? [])],
+        name: `hull_insert_both_${conflict}`,
       },
     ];
   }
@@ -68,6 +70,7 @@ function insertDocuments(
          SET prev_ts = EXCLUDED.prev_ts, json_value = EXCLUDED.json_value`
       : "";
   return {
+    name: `hull_insert_documents_${conflict}`,
     text: `INSERT INTO documents (table_id, id, ts, prev_ts, json_value)
            SELECT * FROM UNNEST($1::bytea[], $2::bytea[], $3::bigint[], $4::bigint[], $5::text[])
            ${onConflict}`,
@@ -96,6 +99,7 @@ function insertIndexes(
              table_id = EXCLUDED.table_id, document_id = EXCLUDED.document_id`
       : "";
   return {
+    name: `hull_insert_indexes_${conflict}_${offset}`,
     text: `INSERT INTO indexes
              (index_id, key_sha256, ts, key_prefix, key_suffix, deleted, table_id, document_id)
            SELECT * FROM UNNEST(${p(1)}::bytea[], ${p(2)}::bytea[], ${p(3)}::bigint[],
