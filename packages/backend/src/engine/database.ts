@@ -105,6 +105,7 @@ export class Database {
   readonly #writeLog: WriteLog;
   readonly #committer: Committer;
   readonly #retention: Retention;
+  readonly #retentionWindowMs: number;
   readonly #listeners = new Set<CommitListener>();
   readonly #cursorCodec: CursorCodec;
   /** Published catalog versions, oldest first; each is valid from its ts on. */
@@ -140,6 +141,8 @@ export class Database {
       latestTs,
       onDurable: (commits) => this.#publish(commits),
     });
+    const retention = { ...DEFAULT_RETENTION, ...options.retention };
+    this.#retentionWindowMs = retention.windowMs;
     this.#retention = new Retention(
       {
         persistence: this.#persistence,
@@ -147,7 +150,7 @@ export class Database {
         latestTs: () => this.latestTs,
         oldestActiveTs: () => this.#oldestActiveTs(),
       },
-      { ...DEFAULT_RETENTION, ...options.retention },
+      retention,
       recovered.prunedTs,
     );
     this.schema = new SchemaManager({
@@ -365,9 +368,12 @@ export class Database {
     }
   }
 
-  /** Drops catalog versions no open or future reader can use. */
+  /** Drops catalog versions below the retention window that no open reader uses. */
   #trimCatalogs(): void {
-    const oldest = this.#oldestActiveTs() ?? this.latestTs;
+    const active = this.#oldestActiveTs() ?? this.latestTs;
+    const windowStart =
+      this.latestTs - BigInt(this.#retentionWindowMs) * 1_000_000n;
+    const oldest = active < windowStart ? active : windowStart;
     while (this.#catalogs.length > 1 && this.#catalogs[1]!.ts <= oldest)
       this.#catalogs.shift();
   }

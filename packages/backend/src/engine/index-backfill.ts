@@ -125,6 +125,7 @@ export class IndexBackfill {
       release();
     }
     await database.runInTransaction(async (tx) => {
+      tx.recordMetadataRead();
       const current = tx.catalog
         .indexesOf(index.tableNumber)
         .find((i) => i.id === index.id);

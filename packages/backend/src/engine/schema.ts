@@ -142,6 +142,7 @@ export class SchemaManager {
     const { database } = this.#deps;
     const changes = await this.prepare(schema);
     const { value: created } = await database.runInTransaction(async (tx) => {
+      tx.recordMetadataRead();
       const added: IndexInfo[] = [];
       for (const def of schema.tables) {
         const table = await tx.ensureTable(def.tableName);
@@ -209,6 +210,7 @@ export class SchemaManager {
   }
 
   async #activate(tx: Transaction, schema: SchemaDefinition): Promise<void> {
+    tx.recordMetadataRead();
     const catalog = tx.catalog;
     await this.#validateDocuments(schema, catalog, tx.readTs);
     const keep = new Set<string>();

@@ -359,6 +359,15 @@ export class Transaction implements IndexReader {
   }
 
   /**
+   * Engine-internal: records a read of all table and index metadata, so concurrent schema changes
+   * and table creations conflict with this transaction.
+   */
+  recordMetadataRead(): void {
+    this.readSet.add(`${TABLES_TABLE_NUMBER}/${BY_ID}`, FULL_INTERVAL);
+    this.readSet.add(`${INDEX_TABLE_NUMBER}/${BY_ID}`, FULL_INTERVAL);
+  }
+
+  /**
    * Engine-internal: records a read of every document of table `name` (so any concurrent write to
    * it conflicts), without reading them through the transaction.
    */
