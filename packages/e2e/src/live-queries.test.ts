@@ -112,7 +112,9 @@ describe("live queries through ConvexClient", () => {
     for (const body of ["m0", "m1", "m2", "m3", "m4"])
       await writer.mutation(send, { channel: "pages", body });
     const bodies = (): string[] | undefined =>
-      subscription.getCurrentValue()?.results.map((m: unknown) => (m as Message).body);
+      subscription
+        .getCurrentValue()
+        ?.results.map((m: unknown) => (m as Message).body);
     const subscription = reader.onPaginatedUpdate_experimental(
       queryRef("messages:page"),
       { channel: "pages" },
@@ -168,6 +170,29 @@ describe("live queries through ConvexClient", () => {
     ).toBe(2);
     const http = new ConvexHttpClient(deployed.hull.url, { logger: false });
     expect(await http.query(read, { name: "restart" })).toBe(2);
+  });
+});
+
+describe("the CLI's calls over the sync socket (admin auth)", () => {
+  test("npx convex data lists tables and npx convex data <table> shows documents", async () => {
+    const writer = connect();
+    await writer.mutation(mutationRef("messages:send"), {
+      channel: "cli",
+      body: "from-cli-test",
+    });
+    const tables = await deployed.cli(["data"]);
+    expect(tables.exitCode, tables.stderr).toBe(0);
+    expect(tables.stdout.split("\n")).toEqual(
+      expect.arrayContaining(["counters", "messages"]),
+    );
+    const documents = await deployed.cli([
+      "data",
+      "messages",
+      "--format",
+      "jsonLines",
+    ]);
+    expect(documents.exitCode, documents.stderr).toBe(0);
+    expect(documents.stdout).toContain("from-cli-test");
   });
 });
 
