@@ -94,7 +94,10 @@ function runAnalysisWorker(options: {
         ),
       options.timeoutMs,
     );
-    worker.on("message", (message: WorkerToHost) => {
+    worker.on("message", (batch: WorkerToHost[]) => {
+      for (const message of batch) handle(message);
+    });
+    const handle = (message: WorkerToHost) => {
       if (message.type === "analysis") resolve(message.analysis);
       else if (message.type === "loadFailed") {
         fail(
@@ -108,7 +111,7 @@ function runAnalysisWorker(options: {
           { source: "analysis" },
         );
       }
-    });
+    };
     worker.on("error", (error) => {
       const code = (error as NodeJS.ErrnoException).code;
       fail(

@@ -157,7 +157,6 @@ async function startSandbox(
       return await InProcessSandbox.start({
         ...layout,
         environmentVariables: options.environmentVariables,
-        logger: options.logger,
       });
     }
     return await WorkerPool.start({

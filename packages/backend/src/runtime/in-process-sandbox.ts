@@ -3,7 +3,6 @@
  * the in-process test harness (issue 7). Nothing can stop a synchronous infinite loop here; user
  * time is still checked at every syscall.
  */
-import type { Logger } from "../shared/logger.js";
 import type { ModuleEnvironment } from "./module-store.js";
 import { setSandboxEnvironment } from "./sandbox/determinism.js";
 import {
@@ -34,14 +33,10 @@ export class InProcessSandbox implements SandboxHost {
     readonly modulePaths: readonly string[];
     readonly environments: Readonly<Record<string, ModuleEnvironment>>;
     readonly environmentVariables: Readonly<Record<string, string>>;
-    readonly logger: Logger;
   }): Promise<InProcessSandbox> {
     const tracker = prepareRealm({
       watchdog: null,
-      consoleFallback: (level, messages) =>
-        options.logger.info(`[${level}] ${messages.join(" ")}`, {
-          source: "sandbox",
-        }),
+      consoleFallback: null,
     });
     setSandboxEnvironment(options.environmentVariables);
     const modules = await LoadedModules.load(

@@ -5,7 +5,8 @@
  * the others with `SandboxLostError`.
  */
 import type { Logger } from "../shared/logger.js";
-import { realDateNow } from "./sandbox/originals.js";
+import { MessageBatcher } from "./sandbox/message-batcher.js";
+import { realDateNow, realSetImmediate } from "./sandbox/originals.js";
 import { SandboxLostError, outOfMemoryMessage } from "./sandbox-host.js";
 import type {
   HttpInvocationOutcome,
@@ -44,6 +45,7 @@ export class PooledWorker {
   readonly #logger: Logger;
   readonly #memoryMb: number;
   readonly #inFlight = new Map<number, InFlight>();
+  readonly #outbox: MessageBatcher<HostToWorker>;
   readonly ready: Promise<void>;
   #dead = false;
   #isReady = false;
@@ -51,16 +53,23 @@ export class PooledWorker {
 
   constructor(options: WorkerOptions, logger: Logger) {
     this.#spawned = spawnSandboxWorker(options);
+    const worker = this.#spawned.worker;
+    this.#outbox = new MessageBatcher<HostToWorker>(
+      (batch) => worker.postMessage(batch),
+      realSetImmediate,
+    );
     this.#logger = logger;
     this.#memoryMb = options.memoryMb;
     this.ready = new Promise((resolve, reject) => {
       const worker = this.#spawned.worker;
-      worker.on("message", (message: WorkerToHost) => {
-        if (message.type === "ready") resolve();
-        else if (message.type === "loadFailed") {
-          reject(new ModuleLoadFailure(message.path, message.message));
-          void this.terminate();
-        } else this.#handle(message);
+      worker.on("message", (batch: WorkerToHost[]) => {
+        for (const message of batch) {
+          if (message.type === "ready") resolve();
+          else if (message.type === "loadFailed") {
+            reject(new ModuleLoadFailure(message.path, message.message));
+            void this.terminate();
+          } else this.#handle(message);
+        }
       });
       worker.on("error", (error) => {
         reject(error);
@@ -127,7 +136,7 @@ export class PooledWorker {
   }
 
   post(message: HostToWorker): void {
-    if (!this.#dead) this.#spawned.worker.postMessage(message);
+    if (!this.#dead) this.#outbox.push(message);
   }
 
   /** Terminates the worker if its running slice is past its deadline. */
@@ -160,7 +169,7 @@ export class PooledWorker {
       );
     return new Promise((resolve, reject) => {
       this.#inFlight.set(id, { channel, timeLimitMs, resolve, reject });
-      this.#spawned.worker.postMessage(message);
+      this.#outbox.push(message);
     });
   }
 

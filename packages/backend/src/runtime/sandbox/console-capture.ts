@@ -1,62 +1,92 @@
 /**
  * Replaces the realm's `console` methods so that output inside an invocation becomes that
  * invocation's log lines (Convex's levels and formatting). Output outside any invocation (module
- * import time, host code) goes to `fallback`.
+ * import time, host code) goes to the fallback, or, without one, to the original console.
  */
 import { realDateNow } from "./originals.js";
 import { currentInvocation, type SandboxInvocation } from "./invocation.js";
 import { formatLogArgument, type LogLevel } from "./log-collector.js";
 
-export type ConsoleFallback = (level: LogLevel, messages: string[]) => void;
+/** Where output outside invocations goes; null keeps the realm's own console. */
+export type ConsoleFallback =
+  ((level: LogLevel, messages: string[]) => void) | null;
+
+type ConsoleMethod = (...args: unknown[]) => void;
 
 const timers = new WeakMap<SandboxInvocation, Map<string, number>>();
 const counters = new WeakMap<SandboxInvocation, Map<string, number>>();
+
+const CAPTURED: readonly [string, LogLevel][] = [
+  ["log", "LOG"],
+  ["info", "INFO"],
+  ["warn", "WARN"],
+  ["error", "ERROR"],
+  ["debug", "DEBUG"],
+  ["dir", "LOG"],
+  ["table", "LOG"],
+  ["trace", "LOG"],
+  ["assert", "ERROR"],
+  ["time", "INFO"],
+  ["timeEnd", "INFO"],
+  ["timeLog", "INFO"],
+  ["count", "INFO"],
+  ["countReset", "INFO"],
+];
 
 /** Installs the capturing console once per realm; later calls only replace the fallback. */
 export function installConsoleCapture(fallback: ConsoleFallback): void {
   state.fallback = fallback;
   if (state.installed) return;
   state.installed = true;
-  const target = globalThis.console as unknown as Record<string, unknown>;
-  const simple: [string, LogLevel][] = [
-    ["log", "LOG"],
-    ["info", "INFO"],
-    ["warn", "WARN"],
-    ["error", "ERROR"],
-    ["debug", "DEBUG"],
-    ["dir", "LOG"],
-    ["table", "LOG"],
-  ];
-  for (const [method, level] of simple) {
-    target[method] = (...args: unknown[]) =>
-      emit(level, args.map(formatLogArgument));
+  const target = globalThis.console as unknown as Record<string, ConsoleMethod>;
+  for (const [method, level] of CAPTURED) {
+    const original = target[method]?.bind(globalThis.console) ?? (() => {});
+    const captured = capture(method, level);
+    target[method] = (...args: unknown[]) => {
+      if (currentInvocation() !== undefined) captured(...args);
+      else if (state.fallback === null) original(...args);
+      else state.fallback(level, args.map(formatLogArgument));
+    };
   }
-  target.trace = (...args: unknown[]) => {
-    const stack = (new Error().stack ?? "").split("\n").slice(2).join("\n");
-    emit("LOG", [...args.map(formatLogArgument), `\n${stack}`]);
-  };
-  target.assert = (condition: unknown, ...args: unknown[]) => {
-    if (condition) return;
-    emit("ERROR", ["Assertion failed", ...args.map(formatLogArgument)]);
-  };
-  target.time = (label = "default") => timerStart(String(label));
-  target.timeEnd = (label = "default") => timerReport(String(label), [], true);
-  target.timeLog = (label = "default", ...args: unknown[]) =>
-    timerReport(String(label), args, false);
-  target.count = (label = "default") => count(String(label));
-  target.countReset = (label = "default") =>
-    perInvocation(counters)?.delete(String(label));
 }
 
 const state: { installed: boolean; fallback: ConsoleFallback } = {
   installed: false,
-  fallback: () => {},
+  fallback: null,
 };
 
+/** The in-invocation behaviour of one console method. */
+function capture(method: string, level: LogLevel): ConsoleMethod {
+  switch (method) {
+    case "trace":
+      return (...args) => {
+        const stack = (new Error().stack ?? "").split("\n").slice(3).join("\n");
+        emit(level, [...args.map(formatLogArgument), `\n${stack}`]);
+      };
+    case "assert":
+      return (condition, ...args) => {
+        if (!condition)
+          emit(level, ["Assertion failed", ...args.map(formatLogArgument)]);
+      };
+    case "time":
+      return (label = "default") => timerStart(String(label));
+    case "timeEnd":
+      return (label = "default") => timerReport(String(label), [], true);
+    case "timeLog":
+      return (label = "default", ...args) =>
+        timerReport(String(label), args, false);
+    case "count":
+      return (label = "default") => count(String(label));
+    case "countReset":
+      return (label = "default") =>
+        perInvocation(counters)?.delete(String(label));
+    default:
+      return (...args) => emit(level, args.map(formatLogArgument));
+  }
+}
+
 function emit(level: LogLevel, messages: string[]): void {
-  const invocation = currentInvocation();
-  if (invocation === undefined) state.fallback(level, messages);
-  else invocation.logs.add(level, messages);
+  currentInvocation()?.logs.add(level, messages);
 }
 
 function perInvocation<T>(

@@ -17,6 +17,8 @@ import {
   type SyscallReply,
 } from "./invocation.js";
 import { LoadedModules, ModuleImportError } from "./loaded-modules.js";
+import { MessageBatcher } from "./message-batcher.js";
+import { realSetImmediate } from "./originals.js";
 import { prepareRealm } from "./realm.js";
 import type {
   HostToWorker,
@@ -32,7 +34,11 @@ const init = workerData as WorkerInit;
 if (parentPort === null)
   throw new Error("worker-main.ts must run in a worker thread");
 const port = parentPort;
-const post = (message: WorkerToHost) => port.postMessage(message);
+const outbox = new MessageBatcher<WorkerToHost>(
+  (batch) => port.postMessage(batch),
+  realSetImmediate,
+);
+const post = (message: WorkerToHost) => outbox.push(message);
 
 process.setSourceMapsEnabled(true);
 process.on("unhandledRejection", (reason) => {
@@ -68,6 +74,7 @@ function channelFor(invocationId: number): SyscallChannel {
     syncSyscall(op, argsJson) {
       Atomics.store(syncFlag, 0, 0);
       post({ type: "syncSyscall", invocationId, op, argsJson });
+      outbox.flush();
       Atomics.wait(syncFlag, 0, 0, SYNC_SYSCALL_TIMEOUT_MS);
       const reply = receiveMessageOnPort(init.syncPort)?.message as
         SyncReply | undefined;
@@ -108,7 +115,9 @@ async function start(): Promise<void> {
     return;
   }
   const executor = new SandboxExecutor(modules, tracker, init.deploymentDir);
-  port.on("message", (message: HostToWorker) => handle(executor, message));
+  port.on("message", (batch: HostToWorker[]) => {
+    for (const message of batch) handle(executor, message);
+  });
   post({ type: "ready" });
 }
 

@@ -6,6 +6,9 @@
  * `analysisFailed`, then the host terminates it). Afterwards the host sends `run`/`runHttp`, the
  * worker sends syscalls and finally one `outcome` per invocation.
  *
+ * Both directions post arrays of messages (`message-batcher.ts`): everything sent in one turn of
+ * the event loop travels together.
+ *
  * Sync syscalls block the worker: it posts `syncSyscall` and waits on `syncFlag` (Atomics); the
  * host posts the reply on `syncPort`, then sets the flag and notifies.
  */
