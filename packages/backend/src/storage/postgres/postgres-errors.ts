@@ -39,6 +39,19 @@ const LOST_MESSAGES = [
   "timeout exceeded when trying to connect",
 ];
 
+/**
+ * SQLSTATEs that mean Hull was pointed at the wrong place, by shortMsg, with what to do: 3D000
+ * invalid_catalog_name, 28000 invalid_authorization_specification, 28P01 invalid_password.
+ */
+const CONFIGURATION_ERRORS: Record<string, readonly [string, string]> = {
+  "3D000": [
+    "PostgresDatabaseMissing",
+    "the database does not exist; create it first",
+  ],
+  "28000": ["PostgresAuthenticationFailed", "the server refused the user"],
+  "28P01": ["PostgresAuthenticationFailed", "the server refused the password"],
+};
+
 /** SQLSTATE 23505: a row with the same primary key exists. */
 const UNIQUE_VIOLATION = "23505";
 
@@ -60,8 +73,9 @@ export function isConnectionLoss(e: unknown): boolean {
 
 /**
  * Wraps a failure of `operation` that ran `sql`: a lost connection becomes a retryable
- * `OperationalInternalServerError` {@link DATABASE_CONNECTION_LOST}; a duplicate row becomes the
- * persistence conflict error; anything else a generic storage error. The SQL is attached to the
+ * `OperationalInternalServerError` {@link DATABASE_CONNECTION_LOST}; a missing database or a
+ * refused login a configuration error naming it; a duplicate row the persistence conflict error;
+ * anything else a generic storage error. The SQL is attached to the
  * cause, never to the message.
  */
 export function toPostgresError(
@@ -79,7 +93,19 @@ export function toPostgresError(
       { cause },
     );
   }
-  if ((e as { code?: unknown } | null)?.code === UNIQUE_VIOLATION) {
+  const code = (e as { code?: unknown } | null)?.code;
+  const configuration =
+    typeof code === "string" ? CONFIGURATION_ERRORS[code] : undefined;
+  if (configuration !== undefined) {
+    const detail = e instanceof Error ? e.message : String(e);
+    return new BackendError(
+      "InternalServerError",
+      configuration[0],
+      `Cannot use the PostgreSQL database: ${configuration[1]} (${detail}).`,
+      { cause },
+    );
+  }
+  if (code === UNIQUE_VIOLATION) {
     return createPersistenceConflict(
       `${operation} refused: a row with the same primary key already exists`,
       cause,

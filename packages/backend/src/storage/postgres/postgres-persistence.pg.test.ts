@@ -126,6 +126,17 @@ describe("PostgresPersistence schema", () => {
     );
     expect(open).toEqual([]);
   });
+
+  test("a database that does not exist is reported as such", async () => {
+    await using database = await createTestDatabase();
+    const url = new URL(database.url);
+    url.pathname = `/${database.name}_missing`;
+    await expect(
+      createPostgresPersistence({ url: url.toString() }),
+    ).rejects.toThrow(
+      expect.objectContaining({ shortMsg: "PostgresDatabaseMissing" }),
+    );
+  });
 });
 
 describe("PostgresPersistence on a shared database", () => {
