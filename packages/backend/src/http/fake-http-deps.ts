@@ -109,13 +109,6 @@ export class FakeDeployApi implements DeployApi {
               args: "{}",
               returns: null,
             },
-            {
-              name: "get",
-              udfType: "httpAction",
-              visibility: null,
-              args: null,
-              returns: null,
-            },
           ],
         },
       },

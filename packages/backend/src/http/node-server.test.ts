@@ -2,6 +2,7 @@ import http from "node:http";
 import { afterEach, describe, expect, test } from "vitest";
 import { silentLogger } from "../shared/logger.js";
 import type { FetchHandler } from "./http-app.js";
+import { clientSignal } from "./fast-path.js";
 import { NodeHttpServer } from "./node-server.js";
 
 const servers: NodeHttpServer[] = [];
@@ -81,13 +82,13 @@ describe("NodeHttpServer", () => {
     expect(called).toBe(false);
   });
 
-  test("aborts the request signal when the client disconnects", async () => {
+  test("aborts the client signal when the client disconnects", async () => {
     let aborted!: () => void;
     const sawAbort = new Promise<void>((resolve) => (aborted = resolve));
     const url = await start(
       (request) =>
         new Promise((resolve) => {
-          request.signal.addEventListener("abort", () => {
+          clientSignal(request).addEventListener("abort", () => {
             aborted();
             resolve(new Response("late"));
           });

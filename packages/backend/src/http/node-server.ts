@@ -2,6 +2,7 @@ import http from "node:http";
 import type { Duplex } from "node:stream";
 import { BackendError } from "../errors/backend-error.js";
 import type { Logger } from "../shared/logger.js";
+import { responseText, setBufferedBody, setClientSignal } from "./fast-path.js";
 import type { FetchHandler } from "./http-app.js";
 import { errorResponse } from "./responses.js";
 
@@ -35,7 +36,7 @@ const DEFAULT_DRAIN_MS = 5_000;
 
 /**
  * Adapts Node's `http` server to a `FetchHandler`: converts each `IncomingMessage` to a
- * `Request` (body buffered up to `maxBodyBytes`, `request.signal` aborted when the client goes
+ * `Request` (body buffered up to `maxBodyBytes`, `clientSignal(request)` aborted when the client goes
  * away) and streams the `Response` back. Keep-alive is on. This is the only module that imports
  * `node:http`.
  */
@@ -138,7 +139,10 @@ export class NodeHttpServer {
     const body = hasBody
       ? await readBody(req, this.#options.maxBodyBytes)
       : null;
-    return new Request(url, { method, headers, body, signal });
+    const request = new Request(url, { method, headers, body });
+    if (body !== null) setBufferedBody(request, body);
+    setClientSignal(request, signal);
+    return request;
   }
 }
 
@@ -177,8 +181,9 @@ async function writeResponse(
   });
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) res.setHeader("set-cookie", cookies);
-  if (response.body === null) {
-    res.end();
+  const text = responseText(response);
+  if (text !== undefined || response.body === null) {
+    res.end(text);
     return;
   }
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();

@@ -1,6 +1,7 @@
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { BackendError } from "../errors/backend-error.js";
+import { bufferedBody } from "./fast-path.js";
 
 const brotliDecompress = promisify(zlib.brotliDecompress);
 const gunzip = promisify(zlib.gunzip);
@@ -30,7 +31,9 @@ export async function readBodyBytes(
 ): Promise<Buffer> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > options.maxBytes) throw payloadTooLarge(options.maxBytes);
-  const raw = await readLimited(request, options.maxBytes);
+  const raw =
+    bufferedBody(request) ?? (await readLimited(request, options.maxBytes));
+  if (raw.length > options.maxBytes) throw payloadTooLarge(options.maxBytes);
   const encoding = (request.headers.get("content-encoding") ?? "identity")
     .trim()
     .toLowerCase();

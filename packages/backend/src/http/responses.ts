@@ -1,20 +1,24 @@
 import { httpStatusFor } from "../errors/http-status.js";
 import { BackendError, isBackendError } from "../errors/backend-error.js";
 import type { Logger } from "../shared/logger.js";
+import { setResponseText } from "./fast-path.js";
 
 /** A 200 (or `status`) JSON response. */
 export function jsonResponse(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), {
+  const text = JSON.stringify(body);
+  const response = new Response(text, {
     status,
     headers: { "Content-Type": "application/json" },
   });
+  return setResponseText(response, text);
 }
 
 /** A 200 plain-text response. */
 export function textResponse(text: string): Response {
-  return new Response(text, {
+  const response = new Response(text, {
     headers: { "Content-Type": "text/plain; charset=utf-8" },
   });
+  return setResponseText(response, text);
 }
 
 /**

@@ -39,13 +39,20 @@ export interface PushRequest {
 /** One function as the runtime's analysis describes it. */
 export interface AnalyzedFunction {
   readonly name: string;
-  readonly udfType: "query" | "mutation" | "action" | "httpAction";
+  readonly udfType: "query" | "mutation" | "action";
   readonly visibility: "public" | "internal" | null;
-  readonly args: string | null;
+  readonly args: string;
   readonly returns: string | null;
 }
 
-/** The runtime's `AppAnalysis` (see `runtime/README.md`). */
+/** One cron job as `cronJobs().export()` writes it. */
+export interface CronSpec {
+  readonly name: string;
+  readonly args: readonly unknown[];
+  readonly schedule: Readonly<Record<string, unknown>>;
+}
+
+/** The runtime's `AppAnalysis` (`runtime/app-analysis.ts`); every part is JSON-serialisable. */
 export interface AppAnalysis {
   readonly modules: Readonly<
     Record<
@@ -57,11 +64,12 @@ export interface AppAnalysis {
       }
     >
   >;
-  readonly schema: JsonValue | null;
-  readonly crons: Readonly<Record<string, JsonValue>> | null;
+  /** `schema.js`'s `export()`, parsed; null without a schema. */
+  readonly schema: unknown;
+  readonly crons: Readonly<Record<string, CronSpec>> | null;
   readonly httpRoutes:
     readonly { readonly path: string; readonly method: string }[] | null;
-  readonly authProviders: readonly JsonValue[];
+  readonly authProviders: readonly unknown[];
 }
 
 /** An index as the CLI prints it (`DeveloperIndexConfig`): `{name: "table.index", type, …}`. */

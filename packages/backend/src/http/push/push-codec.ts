@@ -10,6 +10,7 @@ import {
 import type {
   AnalyzedFunction,
   AppAnalysis,
+  CronSpec,
   IndexDiff,
   ModuleEnvironment,
   ModuleRef,
@@ -121,7 +122,7 @@ export function encodeStartPushResponse(prepared: PreparedPush): JsonObject {
     environmentVariables: { ...prepared.environmentVariables },
     externalDepsId: null,
     componentDefinitionPackages: {},
-    appAuth: [...analysis.authProviders],
+    appAuth: analysis.authProviders as JsonValue[],
     analysis: {
       "": {
         definition: {
@@ -131,7 +132,7 @@ export function encodeStartPushResponse(prepared: PreparedPush): JsonObject {
           httpMounts: {},
           exports: { type: "branch", branch: [] },
         },
-        schema: analysis.schema,
+        schema: (analysis.schema ?? null) as JsonValue,
         functions: encodeModules(analysis),
         udfConfig: { serverVersion: prepared.udfServerVersion },
       },
@@ -165,7 +166,7 @@ function encodeModules(analysis: AppAnalysis): JsonObject {
   const out: Record<string, JsonValue> = {};
   for (const [path, module] of Object.entries(analysis.modules)) {
     out[path] = {
-      functions: module.functions.flatMap((f) => encodeFunction(f)),
+      functions: module.functions.map((f) => encodeFunction(f)),
       httpRoutes:
         path === "http.js" && analysis.httpRoutes !== null
           ? analysis.httpRoutes.map((route) => ({
@@ -183,25 +184,25 @@ function encodeModules(analysis: AppAnalysis): JsonObject {
   return out;
 }
 
-function encodeFunction(f: AnalyzedFunction): JsonValue[] {
-  // HTTP actions are listed through `httpRoutes`; the CLI's schema only knows these three kinds.
-  if (f.udfType === "httpAction") return [];
-  return [
-    {
-      name: f.name,
-      pos: null,
-      udfType: UDF_TYPE_NAMES[f.udfType],
-      visibility: f.visibility === null ? null : { kind: f.visibility },
-      args: f.args,
-      returns: f.returns,
-    },
-  ];
+function encodeFunction(f: AnalyzedFunction): JsonValue {
+  return {
+    name: f.name,
+    pos: null,
+    udfType: UDF_TYPE_NAMES[f.udfType],
+    visibility: f.visibility === null ? null : { kind: f.visibility },
+    args: f.args,
+    returns: f.returns,
+  };
 }
 
-function encodeCrons(crons: Readonly<Record<string, JsonValue>>): JsonValue[] {
-  return Object.entries(crons).map(([identifier, spec]) => ({
+function encodeCrons(crons: Readonly<Record<string, CronSpec>>): JsonValue[] {
+  return Object.entries(crons).map(([identifier, cron]) => ({
     identifier,
-    spec,
+    spec: {
+      udfPath: cron.name,
+      udfArgs: cron.args as JsonValue[],
+      cronSchedule: cron.schedule as JsonValue,
+    },
   }));
 }
 

@@ -1,5 +1,6 @@
 import { BackendError } from "../../errors/backend-error.js";
 import { requireAdmin } from "../caller.js";
+import { clientSignal } from "../fast-path.js";
 import type { FunctionExecutionLog } from "../http-deps.js";
 import { jsonResponse } from "../responses.js";
 import type { Route } from "../route.js";
@@ -23,7 +24,7 @@ export const streamFunctionLogsRoute: Route = {
     let page = logs.since(cursor);
     if (page.entries.length === 0 && cursor > 0) {
       const timeout = AbortSignal.any([
-        context.request.signal,
+        clientSignal(context.request),
         AbortSignal.timeout(LONG_POLL_MS),
       ]);
       await logs.waitForEntries(cursor, timeout);

@@ -1,3 +1,4 @@
+import { clientSignal } from "../fast-path.js";
 import type { JsonObject } from "../json-fields.js";
 import type { SchemaStatus } from "../push/deploy-api.js";
 import { pushIdFromSchemaChange } from "../push/push-codec.js";
@@ -24,7 +25,7 @@ export const waitForSchemaRoute: Route = {
     const status = await context.deps.deploy.waitForSchema(
       pushId,
       timeoutMs,
-      context.request.signal,
+      clientSignal(context.request),
     );
     return jsonResponse(encodeSchemaStatus(status));
   },
