@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -218,6 +219,12 @@ describe("FunctionRunner", () => {
         error: null,
         now: true,
       },
+    );
+  });
+
+  test('runs "use node" modules as actions', async () => {
+    expect(await value("actions/node:hash")).toBe(
+      createHash("sha256").update("x").digest("hex"),
     );
   });
 

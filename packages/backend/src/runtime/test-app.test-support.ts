@@ -107,9 +107,17 @@ http.route({ path: "/fail", method: "GET", handler: httpAction(async () => { thr
 export default http;
 `;
 
+/** A `"use node"` module, pushed with `environment: "node"`. */
+export const NODE_JS = `"use node";
+import { createHash } from "node:crypto";
+import { actionGeneric as action } from ${JSON.stringify(SERVER)};
+export const hash = action({ handler: async () => createHash("sha256").update("x").digest("hex") });
+`;
+
 export const APP_MODULES: readonly ModuleSource[] = [
   testModule("messages.js", MESSAGES_JS),
   testModule("http.js", HTTP_JS),
+  { path: "actions/node.js", source: NODE_JS, environment: "node" },
 ];
 
 /** Stores `modules`, analyses them and returns the manifest a push would activate. */

@@ -24,10 +24,11 @@ export const logs = query({ handler: async () => { console.log("hello", 42); con
 export const useFetch = query({ handler: async () => { await fetch("http://127.0.0.1:1/"); } });
 export const useTimer = mutation({ handler: async () => { setTimeout(() => {}, 1); } });
 export const loop = query({ handler: async () => { for (;;) {} } });
-export const asyncLoop = query({ handler: async (ctx) => { for (;;) { await ctx.db.get("x"); } } });
+export const asyncLoop = query({ handler: async (ctx) => { for (;;) { await ctx.db.get("x"); let s = 0; for (let i = 0; i < 1e6; i++) s += i; } } });
 export const getDoc = query({ handler: async (ctx, { id }) => ctx.db.get(id) });
 export const fails = query({ handler: async () => { throw new Error("boom"); } });
 export const convexError = mutation({ handler: async () => { throw new ConvexError({ code: 7n }); } });
+export const hog = action({ handler: async () => { const hoard = []; for (;;) hoard.push(new Array(100000).fill(hoard.length)); } });
 export const actionTime = action({ handler: async () => Date.now() });
 `;
 
@@ -217,6 +218,23 @@ describe("WorkerPool", () => {
     else expect(settled).toMatchObject({ type: "success" });
     expect(await pool.run(spec("add", { a: 2, b: 2 }), channel)).toMatchObject({
       resultJson: "4",
+    });
+  });
+
+  test("stops a function that allocates without bound and keeps serving", async () => {
+    const outcome = await pool.run(
+      { ...spec("hog", {}, "action"), timeLimitMs: 60_000 },
+      channel,
+    );
+    expect(outcome).toMatchObject({
+      type: "failure",
+      failure: {
+        message:
+          "JavaScript execution ran out of memory (maximum memory usage: 128 MB)",
+      },
+    });
+    expect(await pool.run(spec("add", { a: 3, b: 3 }), channel)).toMatchObject({
+      resultJson: "6",
     });
   });
 
