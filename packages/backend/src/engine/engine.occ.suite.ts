@@ -108,6 +108,27 @@ export function describeOccSuite(ctx: EngineSuiteContext): void {
     expect(after.largestGroup).toBeGreaterThan(1);
   });
 
+  test("a group checks each commit against the earlier commits of the same group", async () => {
+    const { database } = await ctx.create();
+    const { value: id } = await database.runInTransaction((tx) =>
+      tx.insert("t", { n: 0 }),
+    );
+    const txs = [database.begin(), database.begin(), database.begin()];
+    for (const [i, tx] of txs.entries()) {
+      await tx.get(id);
+      await tx.patch(id, { n: i + 1 });
+    }
+    const before = database.committerStats().groups;
+    const results = await Promise.all(txs.map((tx) => database.commit(tx)));
+    expect(database.committerStats().groups).toBe(before + 1);
+    expect(results.map((r) => r.type)).toEqual([
+      "committed",
+      "conflict",
+      "conflict",
+    ]);
+    expect((await database.begin().get(id))?.n).toBe(1);
+  });
+
   test("a write outside the read ranges does not conflict; a write inside does", async () => {
     const { database } = await ctx.create();
     const { value: ids } = await database.runInTransaction((tx) =>

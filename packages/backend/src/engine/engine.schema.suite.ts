@@ -92,6 +92,45 @@ export function describeSchemaSuite(ctx: EngineSuiteContext): void {
     tx.close();
   });
 
+  test("an index built while writes continue agrees with the table", async () => {
+    const { database } = await ctx.create({
+      occRetry: { maxRetries: 100, initialBackoffMs: 1, maxBackoffMs: 4 },
+    });
+    const { value: ids } = await database.runInTransaction((tx) =>
+      insertAll(
+        tx,
+        "messages",
+        Array.from({ length: 40 }, (_, n) => ({ channel: `c${n % 5}`, n })),
+      ),
+    );
+    const writes = Array.from({ length: 30 }, (_, w) =>
+      database.runInTransaction(async (tx) => {
+        const target = ids[(w * 7) % ids.length]!;
+        if ((await tx.get(target)) !== null)
+          await tx.patch(target, { channel: `w${w % 3}` });
+        if (w % 4 === 0)
+          await tx.delete(ids[(w * 11 + 1) % ids.length]!).catch(() => null);
+        await tx.insert("messages", { channel: `n${w % 2}`, n: 100 + w });
+      }),
+    );
+    const apply = database.schema.apply(
+      messagesSchema({
+        indexes: [{ indexDescriptor: "by_channel", fields: ["channel"] }],
+        schemaValidation: false,
+      }),
+    );
+    await Promise.all([...writes, apply]);
+    const tx = database.begin();
+    const byIndex = await scanAll(tx, "messages", "by_channel");
+    const expected = (await scanAll(tx, "messages", "by_creation_time")).sort(
+      (a, b) =>
+        (a.channel as string).localeCompare(b.channel as string) ||
+        a._creationTime - b._creationTime,
+    );
+    expect(byIndex.map((d) => d._id)).toEqual(expected.map((d) => d._id));
+    tx.close();
+  });
+
   test("a staged index is not queryable until the schema enables it", async () => {
     const { database } = await ctx.create();
     await database.runInTransaction((tx) =>
