@@ -262,3 +262,17 @@ function notReady(): Promise<Response> {
   );
   return Promise.resolve(errorResponse(error, silentLogger));
 }
+
+/**
+ * A Hull deployment for `config`, not yet started.
+ *
+ * @example
+ * const backend = createBackend({ dataDir: "./hull-data", host: "127.0.0.1", port: 3210,
+ *   sitePort: 3211, logger });
+ * const { cloudOrigin } = await backend.start();
+ * // … later
+ * await backend.stop();
+ */
+export function createBackend(config: BackendConfig): Backend {
+  return new Backend(config);
+}
