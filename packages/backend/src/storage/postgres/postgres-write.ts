@@ -14,10 +14,16 @@ import { toBytes, toStoredKey } from "./postgres-keys.js";
 import type { Statement } from "./postgres-pool.js";
 
 /**
- * Rows per INSERT: large enough to amortise round trips, small enough that one statement's
- * parameters stay a few megabytes (convex-backend uses the same chunk size).
+ * Rows per INSERT: large enough to amortise round trips (convex-backend uses the same number).
  */
 export const WRITE_CHUNK_ROWS = 1024;
+
+/**
+ * Payload bytes per INSERT, counted as document JSON characters and key bytes: keeps a statement's
+ * parameters to a few megabytes (PostgreSQL refuses any single value over 1 GB, and a chunk of
+ * 1,024 documents of 1 MiB would be one).
+ */
+export const WRITE_CHUNK_BYTES = 8 * 1024 * 1024;
 
 /**
  * The statements of one `write()`, to run in one transaction. A write whose rows fit in one chunk
@@ -28,16 +34,18 @@ export function buildWriteStatements(
   write: PersistenceWrite,
   conflict: ConflictStrategy,
 ): Statement[] {
-  const { documents, indexes } = write;
+  const documents = chunks(write.documents, (d) => d.value?.length ?? 0);
+  const indexes = chunks(write.indexes, (e) => e.key.byteLength);
+  const [onlyDocuments] = documents;
+  const [onlyIndexes] = indexes;
   if (
-    documents.length <= WRITE_CHUNK_ROWS &&
-    indexes.length <= WRITE_CHUNK_ROWS
+    documents.length === 1 &&
+    indexes.length === 1 &&
+    onlyDocuments &&
+    onlyIndexes
   ) {
-    if (documents.length === 0)
-      return indexes.length === 0 ? [] : [insertIndexes(indexes, conflict, 0)];
-    if (indexes.length === 0) return [insertDocuments(documents, conflict)];
-    const docs = insertDocuments(documents, conflict);
-    const idx = insertIndexes(indexes, conflict, docs.values?.length ?? 0);
+    const docs = insertDocuments(onlyDocuments, conflict);
+    const idx = insertIndexes(onlyIndexes, conflict, docs.values?.length ?? 0);
     return [
       {
         text: `WITH inserted_documents AS (${docs.text}) ${idx.text}`,
@@ -47,16 +55,33 @@ export function buildWriteStatements(
     ];
   }
   return [
-    ...chunks(documents).map((rows) => insertDocuments(rows, conflict)),
-    ...chunks(indexes).map((rows) => insertIndexes(rows, conflict, 0)),
+    ...documents.map((rows) => insertDocuments(rows, conflict)),
+    ...indexes.map((rows) => insertIndexes(rows, conflict, 0)),
   ];
 }
 
-function chunks<T>(rows: readonly T[]): (readonly T[])[] {
+/** Splits `rows` into chunks of at most {@link WRITE_CHUNK_ROWS} rows and about {@link WRITE_CHUNK_BYTES}. */
+function chunks<T>(
+  rows: readonly T[],
+  size: (row: T) => number,
+): (readonly T[])[] {
   const out: (readonly T[])[] = [];
-  for (let i = 0; i < rows.length; i += WRITE_CHUNK_ROWS) {
-    out.push(rows.slice(i, i + WRITE_CHUNK_ROWS));
+  let chunk: T[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const rowBytes = size(row);
+    if (
+      chunk.length === WRITE_CHUNK_ROWS ||
+      (chunk.length > 0 && bytes + rowBytes > WRITE_CHUNK_BYTES)
+    ) {
+      out.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(row);
+    bytes += rowBytes;
   }
+  if (chunk.length > 0) out.push(chunk);
   return out;
 }
 
