@@ -186,7 +186,7 @@ describe("WorkerPool", () => {
     const failed = await pool.run(spec("fails"), channel);
     if (failed.type !== "failure") throw new Error("expected a failure");
     expect(failed.failure.message).toMatch(
-      /^Uncaught Error: boom\n {4}at .*\.\.\/convex\/m\.js:\d+:\d+/,
+      /^Uncaught Error: boom\n {4}at .*\(m\.js:\d+:\d+\)/,
     );
     const convexError = await pool.run(
       spec("convexError", {}, "mutation"),

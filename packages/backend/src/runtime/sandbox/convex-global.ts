@@ -120,7 +120,12 @@ function syncSyscall(
         );
       return invocation.snapshotTsJson;
     case "1.0/db/normalizeId":
-      return invocation.channel.syncSyscall(op, argsJson);
+      try {
+        return invocation.channel.syncSyscall(op, argsJson);
+      } catch (e) {
+        // User code sees a plain Error, as from the real runtime's sync ops.
+        throw new Error(e instanceof Error ? e.message : String(e));
+      }
     default:
       throw new Error(`Unknown operation ${op}`);
   }

@@ -2,6 +2,8 @@
  * How a thrown value leaves the sandbox: Convex's `Uncaught Name: message` text with the user's
  * stack frames, and for a `ConvexError` its data as convex-JSON.
  */
+import { dirname, isAbsolute, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** A failure ready to cross to the host. `data` is convex-JSON (ConvexError data only). */
 export interface SerializedFailure {
@@ -65,12 +67,43 @@ function convexErrorData(error: Error & { data: unknown }): unknown {
   return error.data ?? null;
 }
 
+/** Hull's own sources (`src/`, or `dist/` when built): their frames are never the user's. */
+const HULL_SOURCE_DIR = dirname(
+  dirname(dirname(fileURLToPath(import.meta.url))),
+);
+
+/** A stack frame's location: `(file:line:col)` or the bare location after `at `. */
+const FRAME_LOCATION = /^( {4}at (?:.*? \()?)(.*?)(:\d+:\d+\)?)$/;
+
+/**
+ * The user's frames of `stack`: frames of Node internals, of Hull and of the `convex` package are
+ * dropped. Paths are shown relative to the deployment's directory, so source-mapped frames read
+ * like the app's own paths (`../convex/messages.ts:5:11`).
+ */
 function userFrames(stack: string, userCodeDir: string | null): string {
   if (userCodeDir === null) return "";
-  const prefix = `file://${userCodeDir}/`;
-  const kept = stack
-    .split("\n")
-    .filter((line) => line.startsWith("    at ") && line.includes(prefix))
-    .map((line) => line.replaceAll(prefix, "../convex/"));
+  const kept: string[] = [];
+  for (const line of stack.split("\n")) {
+    const match = FRAME_LOCATION.exec(line);
+    if (match === null) continue;
+    const [, head, location, tail] = match as unknown as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    const path = location.startsWith("file://")
+      ? fileURLToPath(location)
+      : location;
+    if (!isAbsolute(path) || isHullOrPackage(path)) continue;
+    kept.push(`${head}${relative(userCodeDir, path)}${tail}`);
+  }
   return kept.length === 0 ? "" : `\n${kept.join("\n")}`;
+}
+
+function isHullOrPackage(path: string): boolean {
+  return (
+    path.startsWith(HULL_SOURCE_DIR + sep) ||
+    path.includes(`${sep}node_modules${sep}convex${sep}`)
+  );
 }
