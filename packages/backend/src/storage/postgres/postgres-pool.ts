@@ -68,6 +68,7 @@ export type TransactionQuery = <R extends pg.QueryResultRow>(
   statement: Statement,
 ) => Promise<pg.QueryResult<R>>;
 
+/** The one pool of a `PostgresPersistence`; every method rejects with a `BackendError`. */
 export class PostgresPool {
   readonly #pool: pg.Pool;
   readonly #logger: Logger;

@@ -34,6 +34,7 @@ interface DocumentRow {
 
 const DOCUMENT_COLUMNS = "table_id, id, ts, prev_ts, json_value";
 
+/** Snapshot reads over the pool; safe to use concurrently with writes and other reads. */
 export class PostgresReader implements PersistenceReader {
   readonly #pool: PostgresPool;
 
