@@ -162,6 +162,18 @@ describe("an app deployed with npx convex dev --once", () => {
     );
   });
 
+  test("HTTP actions answer on the site port and under /http/ on the client port", async () => {
+    const count = (
+      (await client.query(queryRef("messages:list"), {})) as unknown[]
+    ).length;
+    const site = await fetch(`${deployed.hull.siteUrl}/hello`);
+    expect(site.status).toBe(200);
+    expect(await site.text()).toBe(`hello, ${count} messages`);
+    const prefixed = await fetch(`${deployed.hull.url}/http/hello`);
+    expect(await prefixed.text()).toBe(`hello, ${count} messages`);
+    expect((await fetch(`${deployed.hull.siteUrl}/nope`)).status).toBe(404);
+  });
+
   test("npx convex codegen and npx convex deploy succeed against the deployment", async () => {
     const codegen = await deployed.cli(["codegen", "--typecheck", "disable"]);
     expect(codegen.exitCode, codegen.stderr).toBe(0);
