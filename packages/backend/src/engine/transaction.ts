@@ -11,12 +11,8 @@ import type {
   Timestamp,
 } from "../storage/persistence.js";
 import { encodeId, newInternalId } from "../values/id.js";
-import { encodeIndexKey, prefixSuccessor } from "../values/index-key.js";
-import {
-  getDocumentSize,
-  validateDocumentShape,
-  validateIdentifier,
-} from "../values/size.js";
+import { encodeIndexKey } from "../values/index-key.js";
+import { getDocumentSize, validateDocumentShape } from "../values/size.js";
 import { validateValue } from "../values/validator.js";
 import type { Document, ObjectValue } from "../values/value.js";
 import {
@@ -33,17 +29,11 @@ import type { PreparedCommit } from "./committer.js";
 import type { DocumentCache } from "./document-codec.js";
 import {
   indexNotReadyError,
-  invalidIdError,
   nonexistentDocumentError,
   schemaViolationError,
-  systemTableAccessError,
-  systemTableWriteError,
-  tableMismatchError,
   transactionClosedError,
-  userTableThroughSystemError,
   type DatabaseOperation,
 } from "./engine-errors.js";
-import { tableNumberOfId } from "./id-table-cache.js";
 import {
   LimitTracker,
   type TransactionLimits,
@@ -72,6 +62,17 @@ import {
   assertSystemFieldsMatch,
   userFields,
 } from "./system-fields.js";
+import {
+  FULL_INTERVAL,
+  assertWritableTable,
+  normalizeId,
+  prefixInterval,
+  tableOfId,
+  userFieldsOf,
+  virtualIndex,
+  visibleTable,
+  type DocumentOptions,
+} from "./table-access.js";
 import { TransactionScan, type ScanTarget } from "./transaction-scan.js";
 import { WriteSet, type OriginalRevision } from "./write-set.js";
 
@@ -90,21 +91,7 @@ export interface TransactionContext {
   readonly onClose: () => void;
 }
 
-/** Options of the id-taking operations: `table` from the two-argument forms, `isSystem` for db.system. */
-export interface DocumentOptions {
-  readonly table?: string | undefined;
-  readonly isSystem?: boolean | undefined;
-}
-
-const FULL_INTERVAL: KeyInterval = { start: new Uint8Array(0), end: null };
-
-/** The interval of all keys starting with the encoding of `values`. */
-function prefixInterval(
-  values: Parameters<typeof encodeIndexKey>[0],
-): KeyInterval {
-  const start = encodeIndexKey(values);
-  return { start, end: prefixSuccessor(start) };
-}
+export type { DocumentOptions } from "./table-access.js";
 
 export class Transaction implements IndexReader {
   readonly readTs: Timestamp;
@@ -153,7 +140,7 @@ export class Transaction implements IndexReader {
     options: DocumentOptions = {},
   ): Promise<Document | null> {
     this.#assertOpen();
-    const resolved = this.#tableOfId("db.get", id, options);
+    const resolved = tableOfId(this.#catalog, "db.get", id, options);
     if (resolved === null) return null;
     this.#limits.addInterval();
     const revision = await this.#read(resolved.table, resolved.id);
@@ -162,15 +149,7 @@ export class Transaction implements IndexReader {
 
   /** The canonical form of `id` when it is an id of `table`, else null. Never throws. */
   normalizeId(table: string, id: string): string | null {
-    const tableNumber = tableNumberOfId(id);
-    const info = this.#visibleTable(table);
-    if (
-      tableNumber === null ||
-      info === undefined ||
-      tableNumber !== info.number
-    )
-      return null;
-    return id;
+    return normalizeId(this.#catalog, table, id);
   }
 
   /** Inserts a document into `table` (created when missing) and returns its new `_id`. */
@@ -180,7 +159,7 @@ export class Transaction implements IndexReader {
     options: { isSystem?: boolean | undefined } = {},
   ): Promise<string> {
     this.#assertOpen();
-    this.#assertWritableTable(tableName, options.isSystem === true);
+    assertWritableTable(tableName, options.isSystem === true);
     assertNoSystemFields(value);
     const table = await this.#tableForWrite(tableName);
     const nowMs = this.#context.clock.now();
@@ -268,7 +247,7 @@ export class Transaction implements IndexReader {
 
   resolveIndex(tableName: string, indexName: string): ResolvedIndex | null {
     this.#assertOpen();
-    const table = this.#visibleTable(tableName);
+    const table = visibleTable(this.#catalog, tableName);
     if (table === undefined) {
       this.#recordTableLookup(tableName);
       return virtualIndex(tableName, indexName);
@@ -372,7 +351,7 @@ export class Transaction implements IndexReader {
    * it conflicts), without reading them through the transaction.
    */
   recordTableRead(name: string): void {
-    const table = this.#visibleTable(name);
+    const table = visibleTable(this.#catalog, name);
     if (table === undefined) this.#recordTableLookup(name);
     else this.readSet.add(`${table.number}/${BY_ID}`, FULL_INTERVAL);
   }
@@ -381,41 +360,12 @@ export class Transaction implements IndexReader {
     if (this.#closed) throw transactionClosedError();
   }
 
-  /** A user or system table by name; the metadata tables are invisible. */
-  #visibleTable(name: string): TableInfo | undefined {
-    const table = this.#catalog.tableByName(name);
-    return table === undefined || table.docId === null ? undefined : table;
-  }
-
   /** Records a read of whether table `name` exists (its `_tables` entry). */
   #recordTableLookup(name: string): void {
     this.readSet.add(
       `${TABLES_TABLE_NUMBER}/${TABLES_BY_NAME}`,
       prefixInterval([name]),
     );
-  }
-
-  /**
-   * Resolves the table of `id` for an id-taking operation, enforcing Convex's checks, and the
-   * id (ids decode strictly, so a valid id is already canonical). Null when its table does not exist.
-   */
-  #tableOfId(
-    operation: DatabaseOperation,
-    id: string,
-    options: DocumentOptions,
-  ): { table: TableInfo; id: string } | null {
-    const tableNumber = tableNumberOfId(id);
-    if (tableNumber === null) throw invalidIdError(operation, id);
-    const table = this.#catalog.tableByNumber(tableNumber);
-    if (table === undefined || table.docId === null) return null;
-    if (options.table !== undefined && options.table !== table.name) {
-      throw tableMismatchError(operation, options.table, table.name);
-    }
-    const system = isSystemTableName(table.name);
-    if (system && options.isSystem !== true) throw systemTableAccessError();
-    if (!system && options.isSystem === true)
-      throw userTableThroughSystemError();
-    return { table, id };
   }
 
   /** Reads document `id` (records the point read); own writes first. */
@@ -447,10 +397,10 @@ export class Transaction implements IndexReader {
     options: DocumentOptions,
   ): Promise<{ table: TableInfo; existing: OriginalRevision }> {
     this.#assertOpen();
-    const resolved = this.#tableOfId(operation, id, options);
+    const resolved = tableOfId(this.#catalog, operation, id, options);
     if (resolved === null) throw nonexistentDocumentError(operation, id);
     const { table } = resolved;
-    this.#assertWritableTable(table.name, options.isSystem === true);
+    assertWritableTable(table.name, options.isSystem === true);
     this.#limits.addInterval();
     const existing = await this.#read(table, resolved.id);
     if (existing === null) throw nonexistentDocumentError(operation, id);
@@ -458,19 +408,12 @@ export class Transaction implements IndexReader {
     return { table, existing };
   }
 
-  #assertWritableTable(name: string, isSystem: boolean): void {
-    if (isSystemTableName(name) && !isSystem) throw systemTableWriteError(name);
-    if (name === "_tables" || name === "_index")
-      throw systemTableWriteError(name);
-    validateIdentifier(name, "table");
-  }
-
   /**
    * The table to write to, created in this transaction when missing. Records the derived reads
    * that make concurrent schema changes and table creations conflict with this write.
    */
   async #tableForWrite(name: string): Promise<TableInfo> {
-    let table = this.#visibleTable(name);
+    let table = visibleTable(this.#catalog, name);
     if (table === undefined) {
       this.#recordTableLookup(name);
       // Serialises table creations: a concurrent creation writes `_tables` and conflicts.
@@ -481,7 +424,7 @@ export class Transaction implements IndexReader {
         number,
         documentType: null,
       });
-      table = this.#visibleTable(name)!;
+      table = visibleTable(this.#catalog, name)!;
     }
     if (!this.#writtenTables.has(table.number)) {
       this.#writtenTables.add(table.number);
@@ -503,7 +446,7 @@ export class Transaction implements IndexReader {
     validateDocumentShape(document);
     if (table.documentType !== null) {
       const error = validateValue(table.documentType, userFields(document), {
-        tableNumberOf: (name) => this.#visibleTable(name)?.number,
+        tableNumberOf: (name) => visibleTable(this.#catalog, name)?.number,
       });
       if (error !== null) throw schemaViolationError(table.name, error);
     }
@@ -532,7 +475,7 @@ export class Transaction implements IndexReader {
     order: Order,
     onRead: (size: number) => void,
   ): IndexScanIterator {
-    const table = this.#visibleTable(index.tableName);
+    const table = visibleTable(this.#catalog, index.tableName);
     const target: ScanTarget = {
       indexId: index.id,
       fields: index.fields,
@@ -555,31 +498,4 @@ export class Transaction implements IndexReader {
     };
     return new TransactionScan(context, target, interval, order, growing);
   }
-}
-
-/** The fields of an insert value, with `undefined` members dropped. */
-function userFieldsOf(value: ObjectValue): ObjectValue {
-  const out: ObjectValue = {};
-  for (const [field, v] of Object.entries(value))
-    if (v !== undefined) out[field] = v;
-  return out;
-}
-
-function virtualIndex(
-  tableName: string,
-  indexName: string,
-): ResolvedIndex | null {
-  const fields =
-    indexName === BY_ID
-      ? ["_id"]
-      : indexName === "by_creation_time"
-        ? ["_creationTime", "_id"]
-        : null;
-  if (fields === null) return null;
-  return {
-    id: `missing:${tableName}/${indexName}`,
-    tableName,
-    indexName,
-    fields,
-  };
 }
