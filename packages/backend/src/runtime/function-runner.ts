@@ -87,6 +87,9 @@ export type RunResult = FunctionResult & {
   readonly usedAuth?: boolean | undefined;
 };
 
+/** How long shutdown waits for running functions before stopping them. */
+const SHUTDOWN_DRAIN_MS = 5_000;
+
 export class FunctionRunner {
   readonly logs = new FunctionLogs();
   readonly #options: FunctionRunnerOptions;
@@ -191,7 +194,7 @@ export class FunctionRunner {
     await this.#activating;
     const active = this.#active;
     this.#active = null;
-    await active?.sandbox.close();
+    await active?.sandbox.close(SHUTDOWN_DRAIN_MS);
   }
 
   async #activate(manifest: AppManifest): Promise<void> {

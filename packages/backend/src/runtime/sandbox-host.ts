@@ -27,8 +27,11 @@ export interface SandboxHost {
   ): Promise<HttpInvocationOutcome>;
   /** Replaces the environment variables user code sees. */
   setEnvironment(vars: Readonly<Record<string, string>>): void;
-  /** Waits for in-flight invocations, then releases the sandbox. */
-  close(): Promise<void>;
+  /**
+   * Waits up to `drainMs` (default: as long as it takes; every invocation has a deadline) for
+   * in-flight invocations, then releases the sandbox; invocations still running are lost.
+   */
+  close(drainMs?: number): Promise<void>;
 }
 
 /** An invocation lost with its worker, which was stopped because of another invocation. */

@@ -105,12 +105,16 @@ export class WorkerPool implements SandboxHost {
       worker.post({ type: "setEnvironment", vars });
   }
 
-  async close(): Promise<void> {
+  async close(drainMs = Number.POSITIVE_INFINITY): Promise<void> {
     this.#closed = true;
-    realClearInterval(this.#watchdog);
-    while (this.#workers.some((worker) => worker.load > 0)) {
+    const deadline = Date.now() + drainMs;
+    while (
+      this.#workers.some((worker) => worker.load > 0) &&
+      Date.now() < deadline
+    ) {
       await new Promise((resolve) => realSetTimeout(resolve, 10));
     }
+    realClearInterval(this.#watchdog);
     await this.#terminateAll();
   }
 
