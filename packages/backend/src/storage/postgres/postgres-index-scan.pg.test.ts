@@ -141,6 +141,37 @@ describe("PostgresPersistence index scans", () => {
   });
 });
 
+describe("PostgresPersistence pruning of long keys", () => {
+  test("keys sharing the indexed prefix are pruned as distinct keys", async () => {
+    await using database = await createTestDatabase();
+    const p = await createPostgresPersistence({ url: database.url });
+    try {
+      const [kept, removed] = [cat(P, b(1)), cat(P, b(2))];
+      await p.write(
+        {
+          documents: [
+            doc("t", "a", 1n, {}),
+            doc("t", "b", 1n, {}),
+            doc("t", "b", 2n, null, 1n),
+          ],
+          indexes: [
+            entry("i", kept, 1n, false, "t", "a"),
+            entry("i", removed, 1n, false, "t", "b"),
+            entry("i", removed, 2n, true, "t", "b"),
+          ],
+        },
+        "Error",
+      );
+      expect(await p.pruneBefore(2n)).toEqual({ documents: 2, indexes: 2 });
+      expect(
+        await scanKeys(p.reader(), "i", 2n, { start: P, end: null }, "asc"),
+      ).toEqual([hex(kept)]);
+    } finally {
+      await p.close();
+    }
+  });
+});
+
 describe("PostgresPersistence index scan plans", () => {
   test("a batch walks an index and reads about as many rows as it returns", async () => {
     await using database = await createTestDatabase();
