@@ -53,6 +53,8 @@ export class FakeBackend {
   readonly runs = new Map<string, number>();
   /** Every mutation execution, in order (so tests can count duplicates). */
   readonly mutationLog: string[] = [];
+  /** What `kv:version` returns: stands for the deployed code, changed without any commit. */
+  codeVersion = 1;
   /** When set, mutations wait for this promise before committing. */
   gate: Promise<void> | null = null;
   latestTs: Timestamp = 1000n;
@@ -148,6 +150,8 @@ export class FakeBackend {
           this.keysAt(readTs).map((k) => [k, this.valueAt(k, readTs)]),
           [{ start: new Uint8Array(0), end: null }],
         );
+      case "kv:version":
+        return ok(this.codeVersion, []);
       case "kv:whoami":
         return ok(request.identity ?? null, [], { usedAuth: true });
       case "kv:big":

@@ -189,6 +189,23 @@ export class QueryHub {
     this.#waiters.delete(client);
   }
 
+  /**
+   * Re-runs every live execution (after a deploy changed the code behind them). Subscribers get
+   * a Transition only for results that actually changed; until the re-run, sessions wait rather
+   * than mix results of the old and the new code.
+   */
+  rerunAll(): void {
+    for (const entry of this.#entries.values()) {
+      if (entry.outcome === null) continue;
+      entry.invalidTs = this.#ts;
+      entry.subscription?.unsubscribe();
+      entry.subscription = null;
+      this.#volatile.delete(entry);
+      this.#dirty.add(entry);
+    }
+    this.#schedule();
+  }
+
   /** Resolves once no pass is running or scheduled (for tests and shutdown). */
   async idle(): Promise<void> {
     while (this.#loop !== null) await this.#loop;

@@ -60,6 +60,14 @@ export class SyncServer {
     session.close();
   }
 
+  /**
+   * Re-runs every subscribed query; call after a deploy activates new code, so live clients
+   * see the new code's results (only changed results are sent).
+   */
+  rerunAllQueries(): void {
+    this.#context.hub.rerunAll();
+  }
+
   /** Sends Pings to idle sessions and closes silent ones; call every few seconds. */
   heartbeat(nowMs: number): void {
     for (const session of this.#sessions) session.heartbeat(nowMs);

@@ -8,6 +8,7 @@ import {
 import { encodeTs } from "./protocol.js";
 import { SyncServer } from "./sync-server.js";
 import {
+  CLIENT_INACTIVITY_TIMEOUT_MS,
   PING_INTERVAL_MS,
   type SyncSession,
   TRANSITION_CHUNK_CHARS,
@@ -516,6 +517,39 @@ describe("SyncSession", () => {
     expect(mods(c.transport.last())[0]?.value).toHaveLength(
       TRANSITION_CHUNK_CHARS * 2,
     );
+  });
+
+  test("re-runs every subscription after a deploy and sends only what changed", async () => {
+    const { backend, server } = setup();
+    const c = await connect(server);
+    await c.send(modify(0, add(0, "kv:version"), add(1, "kv:get", { k: "a" })));
+    await settle(server);
+    c.transport.take();
+    backend.codeVersion = 2;
+    server.rerunAllQueries();
+    await settle(server);
+    const frames = c.transport.take();
+    expect(frames).toHaveLength(1);
+    expect(mods(frames[0])).toEqual([
+      {
+        type: "QueryUpdated",
+        queryId: 0,
+        value: 2,
+        logLines: [],
+        journal: null,
+      },
+    ]);
+  });
+
+  test("closes a client that sent nothing for the inactivity timeout", async () => {
+    const { backend, server } = setup();
+    const c = await connect(server);
+    server.heartbeat(backend.clock.nowMs + CLIENT_INACTIVITY_TIMEOUT_MS);
+    expect(c.transport.closed).toEqual({
+      code: 1000,
+      reason: "ClientInactive",
+    });
+    expect(c.session.phase).toBe("closed");
   });
 
   test("sends a Ping only after the idle interval", async () => {

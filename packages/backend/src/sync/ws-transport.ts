@@ -27,6 +27,12 @@ export const WS_PING_INTERVAL_MS = 30_000;
  */
 export const MAX_CLIENT_FRAME_BYTES = 32 * 1024 * 1024;
 
+/**
+ * A peer that leaves this much unread in its socket buffer is stuck (or far too slow for live
+ * results): the socket is dropped, and the client resynchronises when it reconnects.
+ */
+export const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+
 /** `/api/sync`, `/api/1.48.0/sync`; extra leading slashes (a trailing slash in the URL) allowed. */
 const SYNC_PATH = /^\/+api\/(?:[^/]+\/)?sync\/?$/;
 
@@ -98,7 +104,15 @@ export function createSyncUpgradeHandler(
   const accept = (ws: WebSocket): void => {
     const session = sync.createSession({
       send: (text) => {
-        if (ws.readyState === WebSocket.OPEN) ws.send(text);
+        if (ws.readyState !== WebSocket.OPEN) return;
+        if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+          options.logger.warn("dropping a sync socket that does not read", {
+            bufferedBytes: ws.bufferedAmount,
+          });
+          ws.terminate();
+          return;
+        }
+        ws.send(text);
       },
       close: (code, reason) => ws.close(code, reason),
     });
