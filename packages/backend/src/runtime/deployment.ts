@@ -59,15 +59,19 @@ export interface DeploymentOptions {
 export class Deployment {
   readonly manifest: AppManifest;
   readonly sandbox: SandboxHost;
+  /** Where the module files are laid out. */
+  readonly directory: string;
   readonly #functions: ReadonlyMap<string, DeployedFunction>;
 
   private constructor(
     manifest: AppManifest,
     sandbox: SandboxHost,
+    directory: string,
     functions: ReadonlyMap<string, DeployedFunction>,
   ) {
     this.manifest = manifest;
     this.sandbox = sandbox;
+    this.directory = directory;
     this.#functions = functions;
   }
 
@@ -95,7 +99,7 @@ export class Deployment {
       modulePaths,
       environments,
     });
-    return new Deployment(manifest, sandbox, functions);
+    return new Deployment(manifest, sandbox, deploymentDir, functions);
   }
 
   /** The function at canonical `path`, or undefined. */

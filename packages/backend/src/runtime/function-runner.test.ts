@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -12,8 +12,8 @@ import type { JsonValue } from "../values/value.js";
 import type { AppManifest } from "./deployment.js";
 import { FunctionRunner, type UdfRequest } from "./function-runner.js";
 import { MemoryModuleStore } from "./module-store.js";
-import { pushApp } from "./test-app.test-support.js";
-import { testModule } from "./test-modules.test-support.js";
+import { APP_MODULES, pushApp } from "./test-app.test-support.js";
+import { SERVER, testModule } from "./test-modules.test-support.js";
 
 let fixture: EngineFixture;
 let cacheDir: string;
@@ -301,6 +301,25 @@ describe("FunctionRunner", () => {
     );
     expect(runner.manifest).toBe(manifest);
     expect((await call("messages:list")).success).toBe(true);
+  });
+});
+
+describe("FunctionRunner activation", () => {
+  test("switches deployments atomically and prunes old module files", async () => {
+    const extra = testModule(
+      "extra.js",
+      `import { queryGeneric } from ${JSON.stringify(SERVER)};
+export const hello = queryGeneric({ handler: async () => "new code" });`,
+    );
+    const next = await pushApp(store, [...APP_MODULES, extra]);
+    await runner.activate(next);
+    expect(await value("extra:hello")).toBe("new code");
+    await runner.activate(manifest);
+    expect((await call("extra:hello")).success).toBe(false);
+    expect(await value("messages:secret", {}, { allowInternal: true })).toBe(
+      "internal",
+    );
+    expect((await readdir(cacheDir)).length).toBeLessThanOrEqual(2);
   });
 });
 

@@ -16,6 +16,7 @@ import { Deployment, type AppManifest } from "./deployment.js";
 import { FunctionLogs } from "./function-logs.js";
 import type { UserIdentity } from "./host-invocation.js";
 import { runHttpAction } from "./http-action.js";
+import { pruneModuleFiles } from "./module-files.js";
 import type { ModuleStore } from "./module-store.js";
 import { logLineToString } from "./sandbox/log-collector.js";
 import { DEFAULT_RUNTIME_LIMITS, type RuntimeLimits } from "./sandbox-host.js";
@@ -213,6 +214,11 @@ export class FunctionRunner {
     });
     const previous = this.#active;
     this.#active = deployment;
+    const keep = [
+      deployment.directory,
+      ...(previous === null ? [] : [previous.directory]),
+    ];
+    await pruneModuleFiles(this.#options.cacheDir, keep);
     previous?.sandbox.close().catch((error: unknown) => {
       this.#options.logger.error(
         "stopping the previous deployment's sandbox failed",

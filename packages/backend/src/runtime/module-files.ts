@@ -4,8 +4,15 @@
  * set is activated again (e.g. after a restart).
  */
 import { createHash } from "node:crypto";
-import { access, mkdir, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, isAbsolute, join, normalize } from "node:path";
+import {
+  access,
+  mkdir,
+  readdir,
+  rename,
+  rm,
+  writeFile,
+} from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, normalize } from "node:path";
 import { badRequest } from "../errors/backend-error.js";
 import type { ModuleSource } from "./module-store.js";
 import { hashModule } from "./module-store.js";
@@ -62,6 +69,23 @@ export async function writeModuleFiles(
   await rm(dir, { recursive: true, force: true });
   await rename(staging, dir);
   return dir;
+}
+
+/**
+ * Removes every deployment directory under `cacheDir` except `keep` (the active deployment and
+ * the one still draining). Imported modules stay loaded; only replacement workers of a pruned
+ * deployment would miss them, and pruned deployments have no workers left.
+ */
+export async function pruneModuleFiles(
+  cacheDir: string,
+  keep: readonly string[],
+): Promise<void> {
+  const kept = new Set(keep.map((dir) => basename(dir)));
+  for (const entry of await readdir(cacheDir).catch(() => [])) {
+    if (!kept.has(entry)) {
+      await rm(join(cacheDir, entry), { recursive: true, force: true });
+    }
+  }
 }
 
 /** Points the module at its map file, so stack traces can be source-mapped. */
