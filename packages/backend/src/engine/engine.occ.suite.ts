@@ -46,6 +46,9 @@ export function describeOccSuite(ctx: EngineSuiteContext): void {
       Array.from({ length: 100 }, () =>
         database.runInTransaction(async (tx) => {
           const doc = (await tx.get(id))!;
+          // Let other increments commit in between, so this snapshot may go stale.
+          for (let i = 0; i < 3; i++)
+            await new Promise((resolve) => setImmediate(resolve));
           await tx.patch(id, { n: (doc.n as number) + 1 });
         }),
       ),

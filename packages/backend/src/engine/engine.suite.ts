@@ -7,6 +7,7 @@ import { describe } from "vitest";
 import { describeDurabilitySuite } from "./engine.durability.suite.js";
 import { describeOccSuite } from "./engine.occ.suite.js";
 import { describeSchemaSuite } from "./engine.schema.suite.js";
+import { describeSerializabilitySuite } from "./engine.serializability.suite.js";
 import { createEngineSuiteContext } from "./engine-suite-support.js";
 import { describeTransactionSuite } from "./engine.transaction.suite.js";
 import type { PersistenceKind } from "./testing/test-database.js";
@@ -17,6 +18,7 @@ export function runEngineSuite(kind: PersistenceKind): void {
     const ctx = createEngineSuiteContext(kind);
     describe("transactions", () => describeTransactionSuite(ctx));
     describe("committer", () => describeOccSuite(ctx));
+    describe("serializability", () => describeSerializabilitySuite(ctx));
     describe("schema and indexes", () => describeSchemaSuite(ctx));
     describe("durability and retention", () => describeDurabilitySuite(ctx));
   });
