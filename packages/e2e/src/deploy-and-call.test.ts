@@ -174,6 +174,24 @@ describe("an app deployed with npx convex dev --once", () => {
     expect((await fetch(`${deployed.hull.siteUrl}/nope`)).status).toBe(404);
   });
 
+  test("npx convex env sets variables that functions read from process.env", async () => {
+    const set = await deployed.cli([
+      "env",
+      "set",
+      "GREETING",
+      "hello from env",
+    ]);
+    expect(set.exitCode, set.stderr).toBe(0);
+    expect(await client.query(queryRef("counters:greeting"), {})).toBe(
+      "hello from env",
+    );
+    const list = await deployed.cli(["env", "list"]);
+    expect(list.stdout).toContain("GREETING=hello from env");
+    const removed = await deployed.cli(["env", "remove", "GREETING"]);
+    expect(removed.exitCode, removed.stderr).toBe(0);
+    expect(await client.query(queryRef("counters:greeting"), {})).toBeNull();
+  });
+
   test("npx convex codegen and npx convex deploy succeed against the deployment", async () => {
     const codegen = await deployed.cli(["codegen", "--typecheck", "disable"]);
     expect(codegen.exitCode, codegen.stderr).toBe(0);

@@ -24,6 +24,7 @@ import { createSyncUpgradeHandler } from "../sync/ws-transport.js";
 import type { BackendConfig } from "./backend-config.js";
 import { loadOrCreateCredentials } from "./credentials.js";
 import { ManifestStore } from "./deployment-manifest.js";
+import { EnvironmentVariables } from "./environment-variables.js";
 import { PushService } from "./push-service.js";
 import type { Service } from "./service.js";
 import { createCliSystemFunctions } from "./system/cli-system-functions.js";
@@ -121,12 +122,18 @@ export class Backend implements Service {
       deploymentName: credentials.instanceName,
       cloudUrl: addresses.cloudOrigin,
       siteUrl: addresses.siteOrigin,
-      systemFunctions: createCliSystemFunctions(() => runner.manifest),
+      systemFunctions: createCliSystemFunctions({
+        manifest: () => runner.manifest,
+        environmentVariables: () => environment.all(),
+      }),
     });
     this.#closers.push(
       () => runner.close(),
       () => database.close(),
       () => persistence.close(),
+    );
+    const environment = await EnvironmentVariables.load(persistence, (vars) =>
+      runner.setEnvironmentVariables(vars),
     );
     const manifests = new ManifestStore(persistence);
     const manifest = await manifests.load();
@@ -134,7 +141,11 @@ export class Backend implements Service {
     const deploy = new PushService({
       moduleStore,
       analyze: (modules) =>
-        analyzeModules(modules, { environmentVariables: {}, logger }),
+        analyzeModules(modules, {
+          environmentVariables: environment.all(),
+          logger,
+        }),
+      environmentVariables: () => environment.all(),
       runner,
       schema: database.schema,
       catalog: () => database.catalog,
@@ -152,6 +163,7 @@ export class Backend implements Service {
       latestTs: () => database.latestTs,
       logs: runner.logs,
       deploy,
+      environment,
     };
     this.#handlers.client = createHttpApp(deps);
     this.#handlers.site = createSiteApp(deps);

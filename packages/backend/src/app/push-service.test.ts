@@ -88,6 +88,7 @@ function setup(fixture: EngineFixture) {
     runner,
     schema: fixture.database.schema,
     catalog: () => fixture.database.catalog,
+    environmentVariables: () => ({ MODE: "test" }),
     saveManifest: (m) => {
       saved.push(m);
       return Promise.resolve();
@@ -133,6 +134,7 @@ describe("PushService", () => {
     const { service, runner, store } = setup(fixture);
     const prepared = await service.prepare(push([messages, chunk]));
     expect(Object.keys(prepared.analysis.modules)).toEqual(["messages.js"]);
+    expect(prepared.environmentVariables).toEqual({ MODE: "test" });
     expect(prepared.indexDiff).toEqual({
       added: [
         { name: "messages.by_author", type: "database", fields: ["author"] },

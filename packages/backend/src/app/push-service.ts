@@ -44,6 +44,8 @@ export interface PushServiceDeps {
     apply(schema: SchemaDefinition): Promise<unknown>;
   };
   catalog(): Catalog;
+  /** The deployment's environment variables (reported by `start_push`). */
+  environmentVariables(): Readonly<Record<string, string>>;
   /** Persists the manifest so a restart activates it again. */
   saveManifest(manifest: AppManifest): Promise<void>;
   readonly logger: Logger;
@@ -109,7 +111,7 @@ export class PushService implements DeployApi {
         schema,
         catalog,
       ),
-      environmentVariables: {},
+      environmentVariables: this.#deps.environmentVariables(),
     };
   }
 

@@ -2,6 +2,7 @@ import { issueAdminKey, checkAdminKey } from "../auth/admin-key.js";
 import { silentLogger } from "../shared/logger.js";
 import type { Clock } from "../shared/clock.js";
 import type {
+  EnvironmentVariableChange,
   FunctionExecutionLog,
   FunctionLogSource,
   FunctionRunnerPort,
@@ -169,7 +170,9 @@ export function createFakeHttpDeps(): {
   functions: FakeFunctionRunner;
   logs: FakeLogSource;
   deploy: FakeDeployApi;
+  environmentChanges: EnvironmentVariableChange[][];
 } {
+  const environmentChanges: EnvironmentVariableChange[][] = [];
   const functions = new FakeFunctionRunner();
   const logs = new FakeLogSource();
   const deploy = new FakeDeployApi();
@@ -187,6 +190,12 @@ export function createFakeHttpDeps(): {
     latestTs: () => 1_732_200_000_000_000_000n,
     logs,
     deploy,
+    environment: {
+      update: (changes) => {
+        environmentChanges.push([...changes]);
+        return Promise.resolve();
+      },
+    },
   };
-  return { deps, functions, logs, deploy };
+  return { deps, functions, logs, deploy, environmentChanges };
 }

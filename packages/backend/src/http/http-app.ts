@@ -20,6 +20,7 @@ import { reportPushCompletedRoute } from "./routes/report-push-completed.js";
 import { rootRoute } from "./routes/root.js";
 import { startPushRoute } from "./routes/start-push.js";
 import { streamFunctionLogsRoute } from "./routes/stream-function-logs.js";
+import { updateEnvironmentVariablesRoute } from "./routes/update-environment-variables.js";
 import { versionRoute } from "./routes/version.js";
 import { waitForSchemaRoute } from "./routes/wait-for-schema.js";
 
@@ -47,6 +48,7 @@ export const ROUTES: readonly Route[] = [
   queryTsRoute,
   queryAtTsRoute,
   streamFunctionLogsRoute,
+  updateEnvironmentVariablesRoute,
 ];
 
 /** Paths under this prefix on the client port are HTTP actions (`<cloud origin>/http/...`). */

@@ -101,6 +101,21 @@ export interface InstanceInfo {
   readonly siteOrigin: string;
 }
 
+/** One change to the deployment's environment variables; a null value deletes the variable. */
+export interface EnvironmentVariableChange {
+  readonly name: string;
+  readonly value: string | null;
+}
+
+/** The deployment's environment variables (`npx convex env set/remove`). */
+export interface EnvironmentVariablesPort {
+  /**
+   * Applies the changes together, durably. Throws `BackendError(BadRequest, …)` for an invalid
+   * name or value; then nothing changes.
+   */
+  update(changes: readonly EnvironmentVariableChange[]): Promise<void>;
+}
+
 /** Everything `createHttpApp` needs; `app/` wires in the real implementations. */
 export interface HttpDeps {
   readonly instance: InstanceInfo;
@@ -113,4 +128,5 @@ export interface HttpDeps {
   latestTs(): bigint;
   readonly logs: FunctionLogSource;
   readonly deploy: DeployApi;
+  readonly environment: EnvironmentVariablesPort;
 }

@@ -102,15 +102,33 @@ const tableSize: SystemFunction = {
   },
 };
 
-/** Environment variables are not stored yet: the CLI sees none. */
-const noEnvironmentVariables: SystemFunction = {
-  udfType: "query",
-  handler: () => Promise.resolve([]),
-};
-const noEnvironmentVariable: SystemFunction = {
-  udfType: "query",
-  handler: () => Promise.resolve(null),
-};
+/** `_system/cli/queryEnvironmentVariables`: every variable as `{name, value}` (`npx convex env list`). */
+function listEnvironmentVariables(
+  vars: () => Readonly<Record<string, string>>,
+): SystemFunction {
+  return {
+    udfType: "query",
+    handler: () =>
+      Promise.resolve(
+        Object.entries(vars()).map(([name, value]): Value => ({ name, value })),
+      ),
+  };
+}
+
+/** `_system/cli/queryEnvironmentVariables:get`: one variable or null (`npx convex env get`). */
+function getEnvironmentVariable(
+  vars: () => Readonly<Record<string, string>>,
+): SystemFunction {
+  return {
+    udfType: "query",
+    handler: (_ctx, args) => {
+      const { name } = argsObject(args);
+      if (typeof name !== "string") throw badArgs("name must be a string");
+      const value = vars()[name];
+      return Promise.resolve(value === undefined ? null : { name, value });
+    },
+  };
+}
 /** No snapshot imports exist yet. */
 const noImports: SystemFunction = {
   udfType: "query",
@@ -125,17 +143,26 @@ function badArgs(message: string): BackendError {
   );
 }
 
-/** The CLI's system functions, reading the active deployment through `manifest`. */
+/** Where the CLI's system functions read the deployment's state. */
+export interface CliSystemFunctionSources {
+  readonly manifest: () => AppManifest | null;
+  readonly environmentVariables: () => Readonly<Record<string, string>>;
+}
+
+/** The CLI's system functions over the active deployment and its environment variables. */
 export function createCliSystemFunctions(
-  manifest: () => AppManifest | null,
+  sources: CliSystemFunctionSources,
 ): SystemFunctions {
+  const { manifest, environmentVariables } = sources;
   return {
     "_system/cli/modules.js:apiSpec": apiSpec(manifest),
     "_system/cli/tables.js:default": tables,
     "_system/cli/tableData.js:default": tableData,
     "_system/cli/tableSize.js:default": tableSize,
-    "_system/cli/queryEnvironmentVariables.js:default": noEnvironmentVariables,
-    "_system/cli/queryEnvironmentVariables.js:get": noEnvironmentVariable,
+    "_system/cli/queryEnvironmentVariables.js:default":
+      listEnvironmentVariables(environmentVariables),
+    "_system/cli/queryEnvironmentVariables.js:get":
+      getEnvironmentVariable(environmentVariables),
     "_system/cli/queryImport.js:list": noImports,
   };
 }
