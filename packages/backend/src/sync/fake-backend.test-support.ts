@@ -155,7 +155,13 @@ export class FakeBackend {
       case "kv:whoami":
         return ok(request.identity ?? null, [], { usedAuth: true });
       case "kv:big":
-        return ok("x".repeat(Number(args.n)), []);
+        return ok(
+          (typeof args.prefix === "string" ? args.prefix : "") +
+            (typeof args.unit === "string" ? args.unit : "x").repeat(
+              Number(args.n),
+            ),
+          [],
+        );
       case "kv:page": {
         const limit =
           request.journal == null
@@ -229,8 +235,10 @@ export class RecordingTransport implements Transport {
   #version: WireVersion = { querySet: 0, identity: 0, ts: "AAAAAAAAAAA=" };
   #chunks: string[] = [];
 
-  send(text: string): void {
+  send(sent: string): void {
     expect(this.closed).toBeNull();
+    // What the peer decodes: frames travel as UTF-8, where a lone surrogate becomes U+FFFD.
+    const text = Buffer.from(sent, "utf8").toString("utf8");
     const frame = JSON.parse(text) as Frame;
     if (frame.type === "TransitionChunk") {
       this.#chunks.push(frame.chunk as string);

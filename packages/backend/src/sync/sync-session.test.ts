@@ -552,6 +552,25 @@ describe("SyncSession", () => {
     expect(c.session.phase).toBe("closed");
   });
 
+  test.each(["", "x"])(
+    "reassembles TransitionChunks cut inside a surrogate pair (prefix %j)",
+    async (prefix) => {
+      const { server } = setup();
+      const c = await connect(server);
+      const unit = "\u{1F600}";
+      await c.send(
+        modify(
+          0,
+          add(0, "kv:big", { n: TRANSITION_CHUNK_CHARS, unit, prefix }),
+        ),
+      );
+      await settle(server);
+      expect(mods(c.transport.last())[0]?.value).toBe(
+        prefix + unit.repeat(TRANSITION_CHUNK_CHARS),
+      );
+    },
+  );
+
   test("sends a Ping only after the idle interval", async () => {
     const { backend, server } = setup();
     const c = await connect(server);

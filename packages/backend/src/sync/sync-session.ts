@@ -579,16 +579,14 @@ function encodeVersion(version: StateVersion): string {
   return `{"querySet":${version.querySet},"identity":${version.identity},"ts":"${encodeTs(version.ts)}"}`;
 }
 
-/** Splits `text` into pieces of at most `size` characters, never between a surrogate pair. */
+/**
+ * Splits `text` into pieces of at most `size` characters. Cutting a surrogate pair is harmless:
+ * each piece travels inside a JSON string, and `JSON.stringify` escapes lone surrogates.
+ */
 function splitText(text: string, size: number): string[] {
   const parts: string[] = [];
-  let start = 0;
-  while (start < text.length) {
-    let end = Math.min(start + size, text.length);
-    const last = text.charCodeAt(end - 1);
-    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
-    parts.push(text.slice(start, end));
-    start = end;
+  for (let start = 0; start < text.length; start += size) {
+    parts.push(text.slice(start, start + size));
   }
   return parts;
 }
