@@ -5,7 +5,11 @@
  */
 import { expect, test } from "vitest";
 import type { Timestamp } from "../storage/persistence.js";
-import { insertAll, type EngineSuiteContext } from "./engine-suite-support.js";
+import {
+  insertAll,
+  scanAll,
+  type EngineSuiteContext,
+} from "./engine-suite-support.js";
 
 const CELLS = 6;
 const TRANSACTIONS = 40;
@@ -22,6 +26,8 @@ function prng(seed: number): () => number {
 
 interface Plan {
   readonly reads: readonly number[];
+  /** Also reads the total of every cell through a full index scan (a range read). */
+  readonly scan: boolean;
   readonly writes: readonly { cell: number; delta: number }[];
 }
 
@@ -42,7 +48,7 @@ function randomPlan(random: () => number): Plan {
     cell: pick(),
     delta: 1 + Math.floor(random() * 5),
   }));
-  return { reads, writes };
+  return { reads, writes, scan: random() < 0.3 };
 }
 
 export function describeSerializabilitySuite(ctx: EngineSuiteContext): void {
@@ -73,6 +79,10 @@ export function describeSerializabilitySuite(ctx: EngineSuiteContext): void {
               const yields = Math.floor(random() * 4);
               for (let i = 0; i < yields; i++) await macrotask();
             }
+            if (plan.scan) {
+              const all = await scanAll(tx, "cells", "by_creation_time");
+              seen.push(all.reduce((a, d) => a + (d.v as number), 0));
+            }
             const sum = seen.reduce((a, b) => a + b, 0);
             for (const { cell, delta } of plan.writes) {
               const doc = (await tx.get(ids[cell]!))!;
@@ -92,7 +102,9 @@ export function describeSerializabilitySuite(ctx: EngineSuiteContext): void {
         a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : rank(a) - rank(b),
       );
       for (const { plan, seen } of ordered) {
-        expect(seen).toEqual(plan.reads.map((cell) => state[cell]));
+        const expected = plan.reads.map((cell) => state[cell]!);
+        if (plan.scan) expected.push(state.reduce((a, b) => a + b, 0));
+        expect(seen).toEqual(expected);
         const sum = seen.reduce((a, b) => a + b, 0);
         for (const { cell, delta } of plan.writes)
           state[cell] = state[cell]! + delta + (sum % 3);
