@@ -32,7 +32,7 @@ beforeAll(async () => {
     logger: silentLogger,
     cacheDir,
     workers: 2,
-    limits: { queryMutationTimeoutMs: 250 },
+    limits: { queryMutationTimeoutMs: 250, queryMutationWallClockMs: 1000 },
   });
   runner.setEnvironmentVariables({ GREETING: "hello" });
   await runner.activate(manifest);
@@ -259,6 +259,13 @@ describe("FunctionRunner", () => {
       errorMessage: "Function execution timed out (maximum duration: 0.25s)",
     });
     expect(list.success).toBe(true);
+  });
+
+  test("stops a query that awaits forever at its wall-clock limit", async () => {
+    expect(await call("messages:hang")).toMatchObject({
+      success: false,
+      errorMessage: "Function execution timed out (maximum duration: 1s)",
+    });
   });
 
   test("serves HTTP actions through the router", async () => {

@@ -45,6 +45,11 @@ export interface RuntimeLimits {
   readonly queryMutationTimeoutMs: number;
   /** Time of an action or HTTP action, ms (Convex: 10 minutes for Node actions). */
   readonly actionTimeoutMs: number;
+  /**
+   * Wall-clock time of a query or mutation, ms (Convex: 15 s of system time): stops one that
+   * awaits something that never settles.
+   */
+  readonly queryMutationWallClockMs: number;
   /** Heap limit of one worker, MB. */
   readonly workerMemoryMb: number;
 }
@@ -52,6 +57,7 @@ export interface RuntimeLimits {
 export const DEFAULT_RUNTIME_LIMITS: RuntimeLimits = {
   queryMutationTimeoutMs: 1000,
   actionTimeoutMs: 10 * 60 * 1000,
+  queryMutationWallClockMs: 15_000,
   // Several invocations share a worker; Convex's 64 MB is per isolate, so give the worker room.
   workerMemoryMb: 512,
 };

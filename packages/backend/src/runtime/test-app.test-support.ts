@@ -60,6 +60,7 @@ export const chatty = mutation({ handler: async () => { console.log("hello", { n
 export const throws = query({ handler: async () => { throw new Error("boom"); } });
 export const convexError = mutation({ handler: async () => { throw new ConvexError({ code: "NOPE", n: 1n }); } });
 export const loop = query({ handler: async () => { for (;;) {} } });
+export const hang = query({ handler: async () => new Promise(() => {}) });
 export const metadata = mutation({ handler: async (ctx) => [await ctx.meta.getFunctionMetadata(), Number(ctx.meta.getSnapshotTs()) > 0] });
 export const env = query({ handler: async () => process.env.GREETING ?? null });
 export const count = query({ handler: async (ctx) => (await ctx.db.query("counters").first())?.n ?? 0 });

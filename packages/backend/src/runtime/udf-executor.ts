@@ -340,6 +340,10 @@ export class UdfExecutor {
         kind === "action"
           ? limits.actionTimeoutMs
           : limits.queryMutationTimeoutMs,
+      wallClockLimitMs:
+        kind === "action"
+          ? limits.actionTimeoutMs
+          : limits.queryMutationWallClockMs,
     };
   }
 

@@ -53,6 +53,7 @@ function spec(
     seed: [1, 2, 3, 4],
     snapshotTsJson: '{"$integer":"AQAAAAAAAAA="}',
     timeLimitMs: 300,
+    wallClockLimitMs: 5_000,
   };
 }
 

@@ -80,10 +80,12 @@ export class WorkerPool implements SandboxHost {
     channel: SyscallChannel,
   ): Promise<InvocationOutcome> {
     const worker = await this.#pick();
-    const outcome = worker.run(spec, channel);
-    return spec.kind === "action"
-      ? this.#withDeadline(worker, spec.id, spec.timeLimitMs, outcome)
-      : outcome;
+    return this.#withDeadline(
+      worker,
+      spec.id,
+      spec.wallClockLimitMs,
+      worker.run(spec, channel),
+    );
   }
 
   async runHttp(
@@ -160,7 +162,7 @@ export class WorkerPool implements SandboxHost {
     }
   }
 
-  /** Actions also have a wall-clock limit: an action stuck awaiting forever is settled anyway. */
+  /** Invocations also have a wall-clock limit: one stuck awaiting forever is settled anyway. */
   #withDeadline<T extends InvocationOutcome | HttpInvocationOutcome>(
     worker: PooledWorker,
     id: number,

@@ -29,7 +29,10 @@ export interface InvocationSpec {
   readonly nowMs: number;
   readonly seed: readonly [number, number, number, number];
   readonly snapshotTsJson: string | null;
+  /** User time allowed, ms. */
   readonly timeLimitMs: number;
+  /** Wall-clock time allowed, ms (enforced by the host). */
+  readonly wallClockLimitMs: number;
 }
 
 /** A request an HTTP action receives, in a form that can cross to a worker. */
@@ -160,9 +163,9 @@ export class SandboxExecutor {
   }
 
   #newInvocation(
-    spec: Omit<
+    spec: Pick<
       InvocationSpec,
-      "modulePath" | "functionName" | "argsJson" | "requestId" | "kind"
+      "id" | "nowMs" | "seed" | "snapshotTsJson" | "timeLimitMs"
     >,
     kind: SandboxInvocation["kind"],
     channel: SyscallChannel,
