@@ -150,6 +150,15 @@ export class FakeBackend {
           this.keysAt(readTs).map((k) => [k, this.valueAt(k, readTs)]),
           [{ start: new Uint8Array(0), end: null }],
         );
+      case "kv:secret":
+        return request.allowInternal
+          ? ok("secret", [])
+          : {
+              success: false,
+              errorMessage: "Could not find public function for 'kv:secret'.",
+              logLines: [],
+              ts: readTs,
+            };
       case "kv:version":
         return ok(this.codeVersion, []);
       case "kv:whoami":

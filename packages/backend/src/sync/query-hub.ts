@@ -78,7 +78,13 @@ export interface QueryHubOptions {
 }
 
 const DEFAULT_MAX_CONCURRENT_RUNS = 16;
-const SHARED = "*";
+/**
+ * The caller part of a shared entry's key. Admins may run internal and system functions that
+ * others may not, so their results are never shared with non-admins, whatever auth they read.
+ */
+function sharedKey(caller: QueryCaller): string {
+  return caller.isAdmin ? "*admin" : "*";
+}
 
 interface Entry {
   key: string;
@@ -220,7 +226,7 @@ export class QueryHub {
   #entryFor(spec: QuerySpec, caller: QueryCaller): Entry {
     const base = baseKey(spec, spec.journal);
     const existing =
-      this.#entries.get(`${base}|${SHARED}`) ??
+      this.#entries.get(`${base}|${sharedKey(caller)}`) ??
       this.#entries.get(`${base}|${caller.key}`);
     if (existing !== undefined) return existing;
     const entry: Entry = {
@@ -395,7 +401,7 @@ export class QueryHub {
     } else if (!usedAuth) {
       entry.shared = true;
     }
-    const key = `${baseKey(entry.spec, entry.journal)}|${entry.shared ? SHARED : entry.caller.key}`;
+    const key = `${baseKey(entry.spec, entry.journal)}|${entry.shared ? sharedKey(entry.caller) : entry.caller.key}`;
     if (key === entry.key || this.#entries.has(key)) return;
     if (this.#entries.get(entry.key) === entry) this.#entries.delete(entry.key);
     entry.key = key;

@@ -297,6 +297,29 @@ describe("SyncSession", () => {
     expect(server.hub.entryCount).toBe(1);
   });
 
+  test("never shares an admin's execution with a non-admin subscriber", async () => {
+    const { server } = setup();
+    const admin = await connect(server, "admin");
+    await admin.send({
+      type: "Authenticate",
+      tokenType: "Admin",
+      value: "admin-key",
+      baseVersion: 0,
+    });
+    await admin.send(modify(0, add(0, "kv:secret")));
+    await settle(server);
+    const anonymous = await connect(server, "anonymous");
+    await anonymous.send(modify(0, add(0, "kv:secret")));
+    await settle(server);
+    expect(mods(admin.transport.last())).toMatchObject([
+      { type: "QueryUpdated", value: "secret" },
+    ]);
+    expect(mods(anonymous.transport.last())).toMatchObject([
+      { type: "QueryFailed" },
+    ]);
+    expect(server.hub.entryCount).toBe(2);
+  });
+
   test("removes a query with QueryRemoved and drops the execution with its last subscriber", async () => {
     const { server } = setup();
     const c = await connect(server);
