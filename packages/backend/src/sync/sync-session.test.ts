@@ -11,8 +11,8 @@ import {
   CLIENT_INACTIVITY_TIMEOUT_MS,
   PING_INTERVAL_MS,
   type SyncSession,
-  TRANSITION_CHUNK_CHARS,
 } from "./sync-session.js";
+import { TRANSITION_CHUNK_CHARS } from "./transition-frames.js";
 
 const servers: SyncServer[] = [];
 

@@ -37,7 +37,6 @@ import {
   type ClientMessage,
   type Connect,
   encodeServerMessage,
-  encodeTs,
   type MutationRequest,
   parseClientMessage,
   type QueryId,
@@ -52,9 +51,10 @@ import {
   type QueryHub,
   type QueryOutcome,
   type QuerySpec,
-  stableStringify,
 } from "./query-hub.js";
-import type { SyncDeps, UserIdentity } from "./sync-deps.js";
+import { ANONYMOUS, authenticate } from "./session-auth.js";
+import type { SyncDeps } from "./sync-deps.js";
+import { encodeTransitionFrames } from "./transition-frames.js";
 
 /** Where a session's frames go. `close` ends the socket; no frame is sent after it. */
 export interface Transport {
@@ -75,18 +75,6 @@ export interface SessionContext {
 export const PING_INTERVAL_MS = 15_000;
 /** Close a socket that sent nothing for this long (the real server uses 120 s). */
 export const CLIENT_INACTIVITY_TIMEOUT_MS = 120_000;
-/**
- * Transitions longer than this many characters go as TransitionChunks of this size, keeping
- * frames a few megabytes at most whatever the result size.
- */
-export const TRANSITION_CHUNK_CHARS = 1 << 20;
-
-const ANONYMOUS: QueryCaller = {
-  key: "anonymous",
-  identity: null,
-  isAdmin: false,
-};
-
 interface LiveQuery {
   readonly spec: QuerySpec;
   handle: QueryHandle;
@@ -266,8 +254,13 @@ export class SyncSession implements HubClient {
         `Expected Authenticate baseVersion ${this.#identityVersion}, received ${message.baseVersion}`,
       );
     }
-    const caller = await this.#verify(message);
-    if (caller === null || this.#phase === "closed") return;
+    const outcome = await authenticate(message, this.#context.deps.auth);
+    if (this.#phase === "closed") return;
+    if (outcome.type === "rejected") {
+      this.#rejectAuth(outcome.reason);
+      return;
+    }
+    const caller = outcome.caller;
     this.#identityVersion = message.baseVersion + 1;
     this.#caller = caller;
     for (const query of this.#queries.values()) {
@@ -276,49 +269,6 @@ export class SyncSession implements HubClient {
       old.release();
     }
     this.#flush();
-  }
-
-  /** The caller `message` authenticates, or null after answering a rejected token. */
-  async #verify(message: Authenticate): Promise<QueryCaller | null> {
-    const { auth } = this.#context.deps;
-    switch (message.tokenType) {
-      case "None":
-        return ANONYMOUS;
-      case "Admin": {
-        if (!auth.checkAdminKey(message.value)) {
-          this.#rejectAuth(
-            "The provided admin key is not valid for this instance.",
-          );
-          return null;
-        }
-        const identity =
-          message.impersonating === undefined
-            ? null
-            : toUserIdentity(message.impersonating);
-        return {
-          key: `admin:${stableStringify(identity)}`,
-          identity,
-          isAdmin: true,
-        };
-      }
-      case "User": {
-        try {
-          const identity = await auth.verifyUserToken(message.value);
-          return {
-            key: `user:${stableStringify(identity)}`,
-            identity,
-            isAdmin: false,
-          };
-        } catch (e) {
-          const error = toBackendError(e);
-          if (error.code !== "Unauthenticated") throw error;
-          this.#rejectAuth(error.message);
-          return null;
-        }
-      }
-      default:
-        return message satisfies never;
-    }
   }
 
   #rejectAuth(reason: string): void {
@@ -499,33 +449,21 @@ export class SyncSession implements HubClient {
   }
 
   #sendTransition(
-    start: StateVersion,
-    end: StateVersion,
+    startVersion: StateVersion,
+    endVersion: StateVersion,
     modifications: string[],
   ): void {
-    const now = this.#context.deps.clock.now();
-    const text =
-      `{"type":"Transition","startVersion":${encodeVersion(start)},"endVersion":${encodeVersion(end)},` +
-      `"modifications":[${modifications.join(",")}]` +
-      (this.#clockSkewMs === undefined
-        ? ""
-        : `,"clientClockSkew":${this.#clockSkewMs}`) +
-      `,"serverTs":${now * 1_000_000}}`;
-    if (text.length <= TRANSITION_CHUNK_CHARS) {
-      this.#sendText(text);
-      return;
-    }
-    const parts = splitText(text, TRANSITION_CHUNK_CHARS);
-    const transitionId = `${this.#sessionId}-${this.#transitionCount++}`;
-    parts.forEach((chunk, partNumber) =>
-      this.#send({
-        type: "TransitionChunk",
-        chunk,
-        partNumber,
-        totalParts: parts.length,
-        transitionId,
-      }),
+    const frames = encodeTransitionFrames(
+      {
+        startVersion,
+        endVersion,
+        modifications,
+        clientClockSkewMs: this.#clockSkewMs,
+        serverNowMs: this.#context.deps.clock.now(),
+      },
+      `${this.#sessionId}-${this.#transitionCount++}`,
     );
+    for (const frame of frames) this.#sendText(frame);
   }
 
   #send(message: ServerMessage): void {
@@ -573,33 +511,4 @@ export class SyncSession implements HubClient {
 
 function protocolError(shortMsg: string, message: string): BackendError {
   return new BackendError("BadRequest", shortMsg, message);
-}
-
-function encodeVersion(version: StateVersion): string {
-  return `{"querySet":${version.querySet},"identity":${version.identity},"ts":"${encodeTs(version.ts)}"}`;
-}
-
-/**
- * Splits `text` into pieces of at most `size` characters. Cutting a surrogate pair is harmless:
- * each piece travels inside a JSON string, and `JSON.stringify` escapes lone surrogates.
- */
-function splitText(text: string, size: number): string[] {
-  const parts: string[] = [];
-  for (let start = 0; start < text.length; start += size) {
-    parts.push(text.slice(start, start + size));
-  }
-  return parts;
-}
-
-/** Fills `tokenIdentifier` the way Convex derives it when an impersonated identity lacks one. */
-function toUserIdentity(attributes: UserIdentity): UserIdentity {
-  const { issuer, subject } = attributes;
-  if (
-    attributes.tokenIdentifier !== undefined ||
-    typeof issuer !== "string" ||
-    typeof subject !== "string"
-  ) {
-    return attributes;
-  }
-  return { ...attributes, tokenIdentifier: `${issuer}|${subject}` };
 }
