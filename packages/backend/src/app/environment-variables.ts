@@ -74,10 +74,7 @@ export class EnvironmentVariables {
         `A deployment can have at most ${MAX_VARIABLES} environment variables.`,
       );
     }
-    await this.#persistence.writeGlobal(
-      ENVIRONMENT_GLOBAL_KEY,
-      next,
-    );
+    await this.#persistence.writeGlobal(ENVIRONMENT_GLOBAL_KEY, next);
     this.#vars = next;
     this.#onChange(next);
   }

@@ -78,24 +78,31 @@ class FakeRunner {
   }
 }
 
-function setup(fixture: EngineFixture) {
+function setupDeps(fixture: EngineFixture) {
   const runner = new FakeRunner();
   const saved: AppManifest[] = [];
   const store = new MemoryModuleStore();
-  const service = new PushService({
+  return {
     moduleStore: store,
     analyze: fakeAnalyze,
     runner,
     schema: fixture.database.schema,
     catalog: () => fixture.database.catalog,
     environmentVariables: () => ({ MODE: "test" }),
-    saveManifest: (m) => {
+    saveManifest: (m: AppManifest) => {
       saved.push(m);
       return Promise.resolve();
     },
     logger: silentLogger,
-  });
-  return { service, runner, saved, store };
+    saved,
+    store,
+  };
+}
+
+function setup(fixture: EngineFixture) {
+  const deps = setupDeps(fixture);
+  const service = new PushService(deps);
+  return { service, runner: deps.runner, saved: deps.saved, store: deps.store };
 }
 
 const schemaModule: ModuleSource = {
@@ -153,7 +160,13 @@ describe("PushService", () => {
     await using fixture = await createTestDatabase("memory");
     const { service, runner, saved } = setup(fixture);
     const first = await service.prepare(push([messages, chunk]));
-    expect(await service.waitForSchema(first.pushId)).toEqual({
+    expect(
+      await service.waitForSchema(
+        first.pushId,
+        1_000,
+        new AbortController().signal,
+      ),
+    ).toEqual({
       type: "complete",
     });
     const diff = await service.finish(first.pushId, { dryRun: false });
@@ -201,6 +214,34 @@ describe("PushService", () => {
     });
   });
 
+  test("a schema check slower than the poll answers inProgress, and a later poll gets its result", async () => {
+    await using fixture = await createTestDatabase("memory");
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const service = new PushService({
+      ...setupDeps(fixture),
+      schema: {
+        prepare: async (schema) => {
+          await gate;
+          return fixture.database.schema.prepare(schema);
+        },
+        apply: (schema) => fixture.database.schema.apply(schema),
+      },
+    });
+    const prepared = await service.prepare(push([messages]));
+    const signal = new AbortController().signal;
+    expect(await service.waitForSchema(prepared.pushId, 10, signal)).toEqual({
+      type: "inProgress",
+      schemaValidationComplete: false,
+      indexesComplete: 0,
+      indexesTotal: 1,
+    });
+    release();
+    expect(await service.waitForSchema(prepared.pushId, 1_000, signal)).toEqual(
+      { type: "complete" },
+    );
+  });
+
   test("a dry run reports the diff and changes nothing", async () => {
     await using fixture = await createTestDatabase("memory");
     const { service, runner, saved } = setup(fixture);
@@ -246,7 +287,11 @@ describe("PushService", () => {
       tx.insert("messages", { author: "a", body: 7 }),
     );
     const prepared = await service.prepare(push([messages]));
-    const status = await service.waitForSchema(prepared.pushId);
+    const status = await service.waitForSchema(
+      prepared.pushId,
+      1_000,
+      new AbortController().signal,
+    );
     expect(status).toMatchObject({ type: "failed", tableName: "messages" });
     await expect(
       service.finish(prepared.pushId, { dryRun: false }),
@@ -260,7 +305,9 @@ describe("PushService", () => {
   test("an unknown push id is a PushNotFound error", async () => {
     await using fixture = await createTestDatabase("memory");
     const { service } = setup(fixture);
-    await expect(service.waitForSchema("nope")).rejects.toMatchObject({
+    await expect(
+      service.waitForSchema("nope", 1_000, new AbortController().signal),
+    ).rejects.toMatchObject({
       shortMsg: "PushNotFound",
     });
     await expect(

@@ -54,6 +54,10 @@ export interface PushServiceDeps {
 interface PendingPush {
   readonly manifest: AppManifest;
   readonly schema: SchemaDefinition;
+  /** Indexes the push adds (reported while the schema check runs). */
+  readonly indexesTotal: number;
+  /** The document check against the schema, started by the first `waitForSchema`. */
+  validation?: Promise<SchemaStatus>;
 }
 
 // `codegen` starts pushes it never finishes: keep only the newest few.
@@ -100,23 +104,53 @@ export class PushService implements DeployApi {
       udfServerVersion: request.udfServerVersion,
     };
     const pushId = randomUUID();
-    this.#remember(pushId, { manifest, schema });
     const catalog = this.#deps.catalog();
+    const changes = planSchemaChanges(catalog, schema);
+    this.#remember(pushId, {
+      manifest,
+      schema,
+      indexesTotal: changes.addedIndexes.length,
+    });
     return {
       pushId,
       analysis,
       udfServerVersion: request.udfServerVersion,
-      indexDiff: toIndexDiff(
-        planSchemaChanges(catalog, schema),
-        schema,
-        catalog,
-      ),
+      indexDiff: toIndexDiff(changes, schema, catalog),
       environmentVariables: this.#deps.environmentVariables(),
     };
   }
 
-  async waitForSchema(pushId: string): Promise<SchemaStatus> {
+  /**
+   * Checks the existing documents against the new schema. The check keeps running across polls:
+   * when it takes longer than `timeoutMs` (or the client goes away) this answers `inProgress`,
+   * and the next poll waits for the same check.
+   */
+  async waitForSchema(
+    pushId: string,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<SchemaStatus> {
     const push = this.#get(pushId);
+    push.validation ??= this.#validate(push);
+    const progress: SchemaStatus = {
+      type: "inProgress",
+      schemaValidationComplete: false,
+      indexesComplete: 0,
+      indexesTotal: push.indexesTotal,
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<SchemaStatus>((resolve) => {
+      timer = setTimeout(() => resolve(progress), timeoutMs);
+      signal.addEventListener("abort", () => resolve(progress), { once: true });
+    });
+    try {
+      return await Promise.race([push.validation, waited]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #validate(push: PendingPush): Promise<SchemaStatus> {
     try {
       await this.#deps.schema.prepare(push.schema);
       return { type: "complete" };
