@@ -9,7 +9,7 @@ import { convexToJson, jsonToConvex } from "../values/json.js";
 import type { JsonValue, Value } from "../values/value.js";
 import type { UserIdentity } from "./host-invocation.js";
 import type { Execution, ExecutionRequest } from "./udf-executor.js";
-import { notFoundMessage } from "./udf-executor.js";
+import { notFoundMessage } from "./udf-resolution.js";
 
 export interface SystemFunction {
   readonly udfType: "query" | "mutation";

@@ -20,7 +20,7 @@ import type { Transaction } from "../engine/transaction.js";
 import type { Clock } from "../shared/clock.js";
 import type { Timestamp } from "../storage/persistence.js";
 import { convexToJson, jsonToConvex } from "../values/json.js";
-import type { JsonValue, Value } from "../values/value.js";
+import type { JsonValue } from "../values/value.js";
 import type { UdfType } from "./app-analysis.js";
 import type { DeployedFunction, Deployment } from "./deployment.js";
 import type { FunctionLogs } from "./function-logs.js";
@@ -36,7 +36,13 @@ import { SyscallError, type SyscallReply } from "./sandbox/invocation.js";
 import type { LogLine } from "./sandbox/log-collector.js";
 import { SandboxLostError, type RuntimeLimits } from "./sandbox-host.js";
 import { beginSubtransaction } from "./subtransaction.js";
-import { displayUdfPath } from "./udf-path.js";
+import {
+  decodeArgs,
+  depthError,
+  nestedTarget,
+  resolveFunction,
+  type ArgsValue,
+} from "./udf-resolution.js";
 import {
   catalogValidationContext,
   checkArgs,
@@ -508,86 +514,6 @@ export class UdfExecutor {
       requestId: request.requestId,
     });
   }
-}
-
-/** Arguments as validated (`value`) and as sent to the sandbox (`json`, convex-JSON text). */
-interface ArgsValue {
-  readonly value: Value;
-  readonly json: string;
-}
-
-/** The arguments object, or the error message for malformed arguments. */
-function decodeArgs(args: JsonValue): ArgsValue | string {
-  const object =
-    Array.isArray(args) && args.length <= 1 ? (args[0] ?? {}) : args;
-  if (typeof object !== "object" || object === null || Array.isArray(object)) {
-    return `ArgumentValidationError: Expected the function's argument to be an object, received ${JSON.stringify(args)}.`;
-  }
-  try {
-    return { value: jsonToConvex(object), json: JSON.stringify(object) };
-  } catch (e) {
-    return `ArgumentValidationError: ${(e as Error).message}`;
-  }
-}
-
-function resolveFunction(
-  deployment: Deployment | null,
-  request: ExecutionRequest,
-): { deployment: Deployment; fn: DeployedFunction } | string {
-  const fn = deployment?.lookup(request.udfPath);
-  const visible =
-    fn !== undefined &&
-    (request.allowInternal || fn.analyzed.visibility !== "internal");
-  if (deployment === null || fn === undefined || !visible) {
-    return notFoundMessage(request.udfPath, request.allowInternal);
-  }
-  if (
-    request.udfType !== undefined &&
-    request.udfType !== fn.analyzed.udfType
-  ) {
-    return kindMismatchMessage(fn.path, request.udfType, fn.analyzed.udfType);
-  }
-  return { deployment, fn };
-}
-
-function nestedTarget(
-  deployment: Deployment,
-  parent: HostInvocation,
-  call: NestedCall,
-): DeployedFunction {
-  if (parent.scope.depth + 1 > MAX_CALL_DEPTH)
-    throw new SyscallError(depthError());
-  const resolved = resolveFunction(deployment, {
-    udfPath: call.udfPath,
-    udfType: call.udfType,
-    args: call.args,
-    identity: parent.scope.identity,
-    allowInternal: true,
-    requestId: parent.scope.requestId,
-  });
-  if (typeof resolved === "string") throw new SyscallError(resolved);
-  return resolved.fn;
-}
-
-/** Convex's messages for a path that names no callable function. */
-export function notFoundMessage(udfPath: string, admin: boolean): string {
-  const shown = displayUdfPath(udfPath);
-  return admin
-    ? `Could not find function for '${shown}'. Did you forget to run \`npx convex dev\`?`
-    : `Could not find public function for '${shown}'. Did you forget to run \`npx convex dev\`?`;
-}
-
-function kindMismatchMessage(
-  path: string,
-  requested: UdfType,
-  actual: UdfType,
-): string {
-  const name = (kind: UdfType) => kind[0]!.toUpperCase() + kind.slice(1);
-  return `Trying to execute ${displayUdfPath(path)} as ${name(requested)}, but it is defined as ${name(actual)}.`;
-}
-
-function depthError(): string {
-  return `Cross function call depth limit exceeded: at most ${MAX_CALL_DEPTH} nested function calls are allowed.`;
 }
 
 /** Seeds for invocations' generators, drawn from the OS 1024 words at a time (cheaper per call). */
