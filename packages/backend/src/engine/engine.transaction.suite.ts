@@ -281,6 +281,31 @@ export function describeTransactionSuite(ctx: EngineSuiteContext): void {
     tx.close();
   });
 
+  test("a rolled-back sub-transaction discards its writes; a committed one keeps them", async () => {
+    const { database } = await ctx.create();
+    const { value: id } = await database.runInTransaction((tx) =>
+      tx.insert("t", { n: 0 }),
+    );
+    await database.runInTransaction(async (tx) => {
+      tx.beginSubtransaction();
+      await tx.patch(id, { n: 1 });
+      tx.beginSubtransaction();
+      await tx.insert("fresh", {});
+      await tx.delete(id);
+      tx.rollbackSubtransaction();
+      expect(await tx.get(id)).toMatchObject({ n: 1 });
+      expect(tx.resolveIndex("fresh", "by_user")).toBeNull();
+      tx.commitSubtransaction();
+      tx.beginSubtransaction();
+      await tx.patch(id, { n: 2 });
+      tx.rollbackSubtransaction();
+    });
+    const tx = database.begin();
+    expect(await tx.get(id)).toMatchObject({ n: 1 });
+    expect(database.catalog.tableByName("fresh")).toBeUndefined();
+    tx.close();
+  });
+
   test("a commit-ts placeholder resolves to the commit's timestamp", async () => {
     const { database } = await ctx.create();
     const { value: id, ts } = await database.runInTransaction((tx) =>

@@ -3,6 +3,7 @@
  * set, and buffers writes, which its own later reads see. `Database.commit` hands it to the
  * committer. Implements `IndexReader` for the query layer.
  */
+import { must } from "../shared/asserts.js";
 import type { Clock } from "../shared/clock.js";
 import type {
   KeyInterval,
@@ -74,7 +75,11 @@ import {
   type DocumentOptions,
 } from "./table-access.js";
 import { TransactionScan, type ScanTarget } from "./transaction-scan.js";
-import { WriteSet, type OriginalRevision } from "./write-set.js";
+import {
+  WriteSet,
+  type OriginalRevision,
+  type WriteSetCheckpoint,
+} from "./write-set.js";
 
 /** What the database gives a transaction. */
 export interface TransactionContext {
@@ -106,6 +111,12 @@ export class Transaction implements IndexReader {
   readonly #writtenTables = new Set<number>();
   #catalog: Catalog;
   #closed = false;
+  /** Open sub-transactions, innermost last. */
+  readonly #savepoints: {
+    readonly writes: WriteSetCheckpoint;
+    readonly catalog: Catalog;
+    readonly writtenTables: ReadonlySet<number>;
+  }[] = [];
 
   constructor(context: TransactionContext) {
     this.#context = context;
@@ -284,6 +295,34 @@ export class Transaction implements IndexReader {
   /** Builds the commit's rows at `ts` (used by `Database.commit`). */
   prepareCommit(ts: Timestamp): PreparedCommit {
     return this.#writes.prepare(ts, this.#catalog, this.#context.cache);
+  }
+
+  /**
+   * Starts a sub-transaction (a nested `ctx.runMutation`): writes made until the matching
+   * `rollbackSubtransaction` are discarded by it, and kept by `commitSubtransaction`. Nests.
+   * Reads stay in the read set either way (what the callee saw still shaped the caller).
+   */
+  beginSubtransaction(): void {
+    this.#assertOpen();
+    this.#savepoints.push({
+      writes: this.#writes.checkpoint(),
+      catalog: this.#catalog,
+      writtenTables: new Set(this.#writtenTables),
+    });
+  }
+
+  /** Ends the innermost sub-transaction, keeping its writes. */
+  commitSubtransaction(): void {
+    must(this.#savepoints.pop(), "no open sub-transaction");
+  }
+
+  /** Ends the innermost sub-transaction, discarding its writes. */
+  rollbackSubtransaction(): void {
+    const savepoint = must(this.#savepoints.pop(), "no open sub-transaction");
+    this.#writes.restore(savepoint.writes);
+    this.#catalog = savepoint.catalog;
+    this.#writtenTables.clear();
+    for (const table of savepoint.writtenTables) this.#writtenTables.add(table);
   }
 
   /** Ends the transaction without committing; idempotent. */

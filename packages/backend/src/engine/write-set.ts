@@ -98,6 +98,11 @@ function keysEqual(a: Uint8Array, b: Uint8Array): boolean {
   return compareKeys(a, b) === 0;
 }
 
+/** A saved state of a write set (see `WriteSet.checkpoint`). */
+export interface WriteSetCheckpoint {
+  readonly writes: ReadonlyMap<string, PendingWrite>;
+}
+
 export class WriteSet {
   readonly #writes = new Map<string, PendingWrite>();
   readonly #byTable = new Map<number, Map<string, PendingWrite>>();
@@ -140,6 +145,26 @@ export class WriteSet {
     }
     ofTable.set(id, write);
     return write;
+  }
+
+  /** The current state, to return to with `restore` (pending writes are immutable). */
+  checkpoint(): WriteSetCheckpoint {
+    return { writes: new Map(this.#writes) };
+  }
+
+  /** Returns to a state saved by `checkpoint`, dropping every write made since. */
+  restore(checkpoint: WriteSetCheckpoint): void {
+    this.#writes.clear();
+    this.#byTable.clear();
+    for (const write of checkpoint.writes.values()) {
+      this.#writes.set(write.id, write);
+      let ofTable = this.#byTable.get(write.table.number);
+      if (ofTable === undefined) {
+        ofTable = new Map();
+        this.#byTable.set(write.table.number, ofTable);
+      }
+      ofTable.set(write.id, write);
+    }
   }
 
   /** Every write, in first-write order. */
