@@ -11,7 +11,10 @@ import {
   type FetchHandler,
 } from "../http/http-app.js";
 import { NodeHttpServer, type UpgradeHandler } from "../http/node-server.js";
-import { MAX_PUSH_BODY_BYTES } from "../http/request-body.js";
+import {
+  MAX_HTTP_ACTION_BODY_BYTES,
+  MAX_PUSH_BODY_BYTES,
+} from "../http/request-body.js";
 import { errorResponse } from "../http/responses.js";
 import { analyzeModules } from "../runtime/analysis.js";
 import { FunctionRunner } from "../runtime/function-runner.js";
@@ -204,7 +207,8 @@ export class Backend implements Service {
         logger: logger.with({ server: name }),
         host,
         port,
-        maxBodyBytes: MAX_PUSH_BODY_BYTES,
+        maxBodyBytes:
+          name === "client" ? MAX_PUSH_BODY_BYTES : MAX_HTTP_ACTION_BODY_BYTES,
         upgrade:
           name === "client" ? (...args) => this.#upgrade(...args) : undefined,
       });

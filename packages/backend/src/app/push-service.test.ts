@@ -242,6 +242,23 @@ describe("PushService", () => {
     );
   });
 
+  test("the same modules pushed twice are analysed once", async () => {
+    await using fixture = await createTestDatabase("memory");
+    let analyses = 0;
+    const service = new PushService({
+      ...setupDeps(fixture),
+      analyze: (modules) => {
+        analyses++;
+        return fakeAnalyze(modules);
+      },
+    });
+    await service.prepare(push([messages]));
+    await service.prepare(push([messages]));
+    expect(analyses).toBe(1);
+    await service.prepare(push([messages, chunk]));
+    expect(analyses).toBe(2);
+  });
+
   test("a dry run reports the diff and changes nothing", async () => {
     await using fixture = await createTestDatabase("memory");
     const { service, runner, saved } = setup(fixture);

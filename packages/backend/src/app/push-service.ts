@@ -62,6 +62,8 @@ interface PendingPush {
 
 // `codegen` starts pushes it never finishes: keep only the newest few.
 const MAX_PENDING_PUSHES = 8;
+// Analyses are a few kilobytes; a handful covers `deploy` (evaluate, then start) and retries.
+const MAX_CACHED_ANALYSES = 4;
 const SCHEMA_MODULE = "schema.js";
 /** Pushing no schema removes every index and validator, as in Convex. */
 const EMPTY_SCHEMA: SchemaDefinition = { tables: [], schemaValidation: false };
@@ -76,6 +78,7 @@ const EMPTY_SCHEMA: SchemaDefinition = { tables: [], schemaValidation: false };
 export class PushService implements DeployApi {
   readonly #deps: PushServiceDeps;
   readonly #pending = new Map<string, PendingPush>();
+  readonly #analyses = new Map<string, Promise<AppAnalysis>>();
   #finishing: Promise<unknown> = Promise.resolve();
 
   constructor(deps: PushServiceDeps) {
@@ -92,12 +95,12 @@ export class PushService implements DeployApi {
 
   async prepare(request: PushRequest): Promise<PreparedPush> {
     const modules = await this.#resolveModules(request);
-    const analysis = await this.#deps.analyze(modules);
+    const refs = await Promise.all(modules.map((m) => this.#store(m)));
+    const analysis = await this.#analyze(modules, refs);
     const schema =
       analysis.schema === null
         ? EMPTY_SCHEMA
         : parseSchemaExport(analysis.schema);
-    const refs = await Promise.all(modules.map((m) => this.#store(m)));
     const manifest: AppManifest = {
       modules: refs,
       analysis,
@@ -202,6 +205,31 @@ export class PushService implements DeployApi {
       modules: push.manifest.modules.length,
     });
     return diff;
+  }
+
+  /**
+   * Analyses the modules, reusing the analysis of the same modules and environment from a
+   * recent push: `npx convex deploy` sends the same app to `evaluate_push` and `start_push`.
+   */
+  #analyze(
+    modules: readonly ModuleSource[],
+    refs: readonly ModuleRef[],
+  ): Promise<AppAnalysis> {
+    const key = JSON.stringify([
+      [...refs].sort((a, b) => (a.path < b.path ? -1 : 1)),
+      this.#deps.environmentVariables(),
+    ]);
+    const cached = this.#analyses.get(key);
+    if (cached !== undefined) return cached;
+    const analysis = this.#deps.analyze(modules);
+    this.#analyses.set(key, analysis);
+    analysis.catch(() => this.#analyses.delete(key));
+    while (this.#analyses.size > MAX_CACHED_ANALYSES) {
+      const oldest = this.#analyses.keys().next().value;
+      if (oldest === undefined) break;
+      this.#analyses.delete(oldest);
+    }
+    return analysis;
   }
 
   async #resolveModules(request: PushRequest): Promise<ModuleSource[]> {

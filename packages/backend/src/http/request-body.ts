@@ -15,6 +15,9 @@ export const MAX_FUNCTION_BODY_BYTES = 17 * 1024 * 1024;
 /** Largest push body (after decompression): the real backend accepts up to 200 MB of modules. */
 export const MAX_PUSH_BODY_BYTES = 200 * 1024 * 1024;
 
+/** Largest HTTP action request body: Convex's limit for HTTP actions is 20 MiB. */
+export const MAX_HTTP_ACTION_BODY_BYTES = 20 * 1024 * 1024;
+
 /** Options for reading a body: the size limit applies both before and after decompression. */
 export interface ReadBodyOptions {
   readonly maxBytes: number;
