@@ -1,6 +1,6 @@
 /**
- * The contract of a benchmark scenario (one file per scenario in `scenarios/`, exporting
- * `scenario`) and the line every scenario prints last.
+ * The contract of a benchmark scenario (one file per scenario, `scenarios/<name>.ts`, exporting
+ * `scenario` whose `name` is the file's name) and the line every scenario prints last.
  */
 
 /** The JSON object a scenario prints as its last line and appends to `bench/results.jsonl`. */

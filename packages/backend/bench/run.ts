@@ -12,17 +12,42 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, "..", "..", "..");
 const resultsFile = join(repoRoot, "bench", "results.jsonl");
 
-async function loadScenarios(): Promise<BenchScenario[]> {
-  const dir = join(here, "scenarios");
-  const files = readdirSync(dir).filter(
-    (f) => f.endsWith(".ts") && !f.endsWith(".test.ts"),
-  );
+const scenariosDir = join(here, "scenarios");
+
+/** Scenario files are `scenarios/<name>.ts`, each exporting `scenario`. */
+function scenarioFiles(): string[] {
+  return readdirSync(scenariosDir)
+    .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+    .sort();
+}
+
+async function loadScenario(file: string): Promise<BenchScenario | undefined> {
+  const module = (await import(
+    pathToFileURL(join(scenariosDir, file)).href
+  )) as {
+    scenario?: BenchScenario;
+  };
+  return module.scenario;
+}
+
+/**
+ * The scenarios to run: all of them, or the named ones (loading only their files, so a broken
+ * scenario elsewhere does not stop them).
+ */
+async function selectScenarios(
+  names: readonly string[],
+): Promise<BenchScenario[] | string> {
+  const files = scenarioFiles();
+  const wanted = names.length === 0 ? files : names.map((name) => `${name}.ts`);
+  const unknown = wanted.filter((file) => !files.includes(file));
+  if (unknown.length > 0) {
+    const known = files.map((f) => f.replace(/\.ts$/, "")).join(", ");
+    return `Unknown scenario(s): ${unknown.map((f) => f.replace(/\.ts$/, "")).join(", ")}. Known: ${known}`;
+  }
   const scenarios: BenchScenario[] = [];
-  for (const file of files.sort()) {
-    const module = (await import(pathToFileURL(join(dir, file)).href)) as {
-      scenario?: BenchScenario;
-    };
-    if (module.scenario !== undefined) scenarios.push(module.scenario);
+  for (const file of wanted) {
+    const scenario = await loadScenario(file);
+    if (scenario !== undefined) scenarios.push(scenario);
   }
   return scenarios;
 }
@@ -45,19 +70,9 @@ async function runScenario(scenario: BenchScenario): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const wanted = process.argv.slice(2);
-  const scenarios = await loadScenarios();
-  const selected =
-    wanted.length === 0
-      ? scenarios
-      : scenarios.filter((s) => wanted.includes(s.name));
-  const unknown = wanted.filter(
-    (name) => !scenarios.some((s) => s.name === name),
-  );
-  if (unknown.length > 0) {
-    process.stderr.write(
-      `Unknown scenario(s): ${unknown.join(", ")}. Known: ${scenarios.map((s) => s.name).join(", ")}\n`,
-    );
+  const selected = await selectScenarios(process.argv.slice(2));
+  if (typeof selected === "string") {
+    process.stderr.write(`${selected}\n`);
     process.exitCode = 2;
     return;
   }
