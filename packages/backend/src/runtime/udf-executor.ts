@@ -13,6 +13,7 @@
  *   a query or mutation; an action fails.
  */
 import { randomFillSync } from "node:crypto";
+import { BackendError } from "../errors/backend-error.js";
 import type { Database } from "../engine/database.js";
 import type { CursorCodec } from "../engine/query/cursor.js";
 import type { ReadSet } from "../engine/read-set.js";
@@ -379,8 +380,15 @@ export class UdfExecutor {
       try {
         return await run();
       } catch (e) {
-        if (!(e instanceof SandboxLostError) || attempt >= MAX_SANDBOX_RETRIES)
-          throw e;
+        if (!(e instanceof SandboxLostError)) throw e;
+        if (attempt >= MAX_SANDBOX_RETRIES) {
+          throw new BackendError(
+            "Overloaded",
+            "SandboxRestarted",
+            "The function was interrupted several times because its worker was stopped. Please retry.",
+            { cause: e },
+          );
+        }
       }
     }
   }
@@ -420,13 +428,9 @@ export class UdfExecutor {
       throw new SyscallError("Nested calls need a transaction");
     const tx = call.snapshot ? this.#options.database.begin() : parentTx;
     const sub = call.udfType === "mutation" ? beginSubtransaction(tx) : null;
-    const host = this.#host(
-      deployment,
-      fn,
-      tx,
-      parent.scope,
-      parent.scope.depth + 1,
-    );
+    // The caller's pagination journal belongs to the caller, not to the callee.
+    const scope = { ...parent.scope, journal: null };
+    const host = this.#host(deployment, fn, tx, scope, parent.scope.depth + 1);
     let committed = false;
     try {
       const { result, logLines } = await this.#invoke(
