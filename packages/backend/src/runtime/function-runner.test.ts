@@ -222,6 +222,33 @@ describe("FunctionRunner", () => {
     );
   });
 
+  test("keeps a re-run page's end where the journal says", async () => {
+    for (let i = 0; i < 6; i++) await value("messages:send", { body: `p${i}` });
+    const first = await call("messages:page", {
+      paginationOpts: { numItems: 2, cursor: null },
+    });
+    const again = await call(
+      "messages:page",
+      { paginationOpts: { numItems: 5, cursor: null } },
+      { journal: first.journal },
+    );
+    const fresh = await call("messages:page", {
+      paginationOpts: { numItems: 5, cursor: null },
+    });
+    const pageLength = (r: typeof first) =>
+      r.success ? (r.value as { page: unknown[] }).page.length : -1;
+    expect([pageLength(first), pageLength(again), pageLength(fresh)]).toEqual([
+      2, 2, 5,
+    ]);
+    expect(again.journal).toBe(first.journal);
+    const garbage = await call(
+      "messages:page",
+      { paginationOpts: { numItems: 5, cursor: null } },
+      { journal: "not a cursor" },
+    );
+    expect(pageLength(garbage)).toBe(5);
+  });
+
   test('runs "use node" modules as actions', async () => {
     expect(await value("actions/node:hash")).toBe(
       createHash("sha256").update("x").digest("hex"),
