@@ -159,6 +159,15 @@ export class FakeBackend {
               logLines: [],
               ts: readTs,
             };
+      case "kv:greeting": {
+        // Reads auth only once the key "personal" is set: sharing must end at that point.
+        const personal = this.valueAt("personal", readTs) !== null;
+        const subject = request.identity?.subject;
+        const value = personal
+          ? `hello ${typeof subject === "string" ? subject : "nobody"}`
+          : "hello";
+        return ok(value, [point("personal")], { usedAuth: personal });
+      }
       case "kv:version":
         return ok(this.codeVersion, []);
       case "kv:whoami":

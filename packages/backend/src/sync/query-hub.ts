@@ -384,28 +384,30 @@ export class QueryHub {
 
   /**
    * Files the entry under the key its next run will use: shared when it did not read auth, and
-   * under its new journal. Subscribers of a shared entry that now reads auth get their own.
+   * under its new journal. Subscribers of a shared entry that now reads auth get their own
+   * (refiled first, so they cannot find this entry again under the shared key).
    */
   #rekey(entry: Entry, usedAuth: boolean): void {
-    if (usedAuth && entry.shared) {
-      entry.shared = false;
-      for (const handle of [...entry.handles]) {
-        if (handle.caller.key === entry.caller.key) continue;
-        entry.handles.delete(handle);
-        handle.entry = this.#entryFor(
-          { ...entry.spec, journal: entry.journal },
-          handle.caller,
-        );
-        handle.entry.handles.add(handle);
-      }
-    } else if (!usedAuth) {
-      entry.shared = true;
-    }
+    const wasShared = entry.shared;
+    entry.shared = !usedAuth;
     const key = `${baseKey(entry.spec, entry.journal)}|${entry.shared ? sharedKey(entry.caller) : entry.caller.key}`;
-    if (key === entry.key || this.#entries.has(key)) return;
-    if (this.#entries.get(entry.key) === entry) this.#entries.delete(entry.key);
-    entry.key = key;
-    this.#entries.set(key, entry);
+    if (key !== entry.key) {
+      if (this.#entries.get(entry.key) === entry)
+        this.#entries.delete(entry.key);
+      entry.key = key;
+      // When another entry already holds the key, this one stays reachable only by its handles.
+      if (!this.#entries.has(key)) this.#entries.set(key, entry);
+    }
+    if (!wasShared || entry.shared) return;
+    for (const handle of [...entry.handles]) {
+      if (handle.caller.key === entry.caller.key) continue;
+      entry.handles.delete(handle);
+      handle.entry = this.#entryFor(
+        { ...entry.spec, journal: entry.journal },
+        handle.caller,
+      );
+      handle.entry.handles.add(handle);
+    }
   }
 }
 
