@@ -130,6 +130,19 @@ describe("SyncSession", () => {
     ]);
   });
 
+  test("reports a query the runner could not run as QueryFailed and retries it after a commit", async () => {
+    const { backend, server } = setup();
+    const c = await connect(server);
+    await c.send(modify(0, add(0, "kv:boom")));
+    await settle(server);
+    expect(mods(c.transport.last())).toMatchObject([
+      { type: "QueryFailed", queryId: 0, errorMessage: "disk on fire" },
+    ]);
+    backend.write("anything", 1);
+    await settle(server);
+    expect(backend.runs.get("kv:boom")).toBe(2);
+  });
+
   test("pushes a Transition with only the changed query when another client writes", async () => {
     const { backend, server } = setup();
     const c = await connect(server);
