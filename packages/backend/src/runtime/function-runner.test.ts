@@ -211,6 +211,21 @@ describe("FunctionRunner", () => {
     expect(result.count).toBe(all.length);
   });
 
+  test("limits nested calls to a depth of 8", async () => {
+    expect(await value("messages:recurse", { n: 8 })).toBe(8);
+    const tooDeep = await call("messages:recurse", { n: 9 });
+    expect(!tooDeep.success && tooDeep.errorMessage).toContain(
+      "at most 8 nested function calls",
+    );
+  });
+
+  test("answers features of later issues with a clear error", async () => {
+    const scheduled = await call("messages:schedule");
+    expect(!scheduled.success && scheduled.errorMessage).toContain(
+      "1.0/schedule is not supported by this backend yet.",
+    );
+  });
+
   test("runs actions, whose calls are separate transactions", async () => {
     expect(await value("messages:fromAction", { body: "from action" })).toEqual(
       {

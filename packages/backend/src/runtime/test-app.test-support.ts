@@ -60,6 +60,11 @@ export const chatty = mutation({ handler: async () => { console.log("hello", { n
 export const throws = query({ handler: async () => { throw new Error("boom"); } });
 export const convexError = mutation({ handler: async () => { throw new ConvexError({ code: "NOPE", n: 1n }); } });
 export const loop = query({ handler: async () => { for (;;) {} } });
+export const recurse = mutation({
+  args: { n: v.number() },
+  handler: async (ctx, { n }) => (n === 0 ? 0 : 1 + (await ctx.runMutation(api.messages.recurse, { n: n - 1 }))),
+});
+export const schedule = mutation({ handler: async (ctx) => ctx.scheduler.runAfter(0, api.messages.list, {}) });
 export const hang = query({ handler: async () => new Promise(() => {}) });
 export const metadata = mutation({ handler: async (ctx) => [await ctx.meta.getFunctionMetadata(), Number(ctx.meta.getSnapshotTs()) > 0] });
 export const env = query({ handler: async () => process.env.GREETING ?? null });
