@@ -3,6 +3,7 @@
  * indexes, dropping, validators and `prepare`.
  */
 import { expect, test } from "vitest";
+import { INDEX_TABLE_NUMBER } from "./catalog.js";
 import { encodeIndexKey, prefixSuccessor } from "../values/index-key.js";
 import type { KeyInterval } from "../storage/persistence.js";
 import {
@@ -235,6 +236,45 @@ export function describeSchemaSuite(ctx: EngineSuiteContext): void {
     await expect(tx.insert("messages", { channel: 5 })).rejects.toMatchObject({
       shortMsg: "SchemaEnforcementError",
     });
+    tx.close();
+  });
+
+  test("a backfill interrupted by a restart resumes and enables the index", async () => {
+    const fixture = await ctx.create();
+    await fixture.database.runInTransaction((tx) =>
+      insertAll(tx, "messages", [{ channel: "a" }, { channel: "b" }]),
+    );
+    await fixture.database.runInTransaction(async (tx) => {
+      const table = tx.catalog.tableByName("messages")!;
+      await tx.writeMetadata(INDEX_TABLE_NUMBER, null, {
+        table: table.number,
+        name: "by_channel",
+        fields: ["channel"],
+        state: "backfilling",
+        staged: false,
+      });
+    });
+    const database = await fixture.reopen();
+    for (
+      let i = 0;
+      i < 200 && database.schema.progress().every((p) => !p.done);
+      i++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const enabled = async (): Promise<boolean> => {
+      const table = database.catalog.tableByName("messages")!;
+      return (
+        database.catalog.index(table.number, "by_channel")?.state === "enabled"
+      );
+    };
+    for (let i = 0; i < 200 && !(await enabled()); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const tx = database.begin();
+    expect(
+      await scanAll(tx, "messages", "by_channel", prefix(["b"])),
+    ).toHaveLength(1);
     tx.close();
   });
 }
