@@ -224,46 +224,36 @@ describe("stableMinuteFor", () => {
 
 describe("cronSlotsMissed", () => {
   const hourly = timetable({ type: "hourly", minuteUTC: 0 });
-  const lastRun = utc(2024, 1, 1, 10);
+  const ran = utc(2024, 1, 1, 10);
 
-  test("nothing is due before the next slot", () => {
-    const catchUp = cronSlotsMissed(
-      hourly,
-      lastRun,
-      utc(2024, 1, 1, 10, 59, 59),
-    );
-    expect(catchUp).toEqual({
-      dueSlotMs: null,
-      skippedSlots: 0,
+  test("a run that finishes before the next slot moves the job to that slot", () => {
+    expect(cronSlotsMissed(hourly, ran, utc(2024, 1, 1, 10, 0, 5))).toEqual({
       nextSlotMs: utc(2024, 1, 1, 11),
-    });
-  });
-
-  test("one due slot runs and the next slot follows it", () => {
-    const catchUp = cronSlotsMissed(hourly, lastRun, utc(2024, 1, 1, 11, 0, 5));
-    expect(catchUp).toEqual({
-      dueSlotMs: utc(2024, 1, 1, 11),
       skippedSlots: 0,
-      nextSlotMs: utc(2024, 1, 1, 12),
     });
   });
 
-  test("after downtime the earliest missed slot runs once and the rest are skipped", () => {
-    const catchUp = cronSlotsMissed(hourly, lastRun, utc(2024, 1, 1, 15, 30));
-    expect(catchUp).toEqual({
-      dueSlotMs: utc(2024, 1, 1, 11),
-      skippedSlots: 4,
+  test("slots that passed during a slow run or downtime are skipped, not run", () => {
+    expect(cronSlotsMissed(hourly, ran, utc(2024, 1, 1, 15, 30))).toEqual({
       nextSlotMs: utc(2024, 1, 1, 16),
+      skippedSlots: 5,
     });
   });
 
-  test("a slot exactly at now is not skipped", () => {
-    const catchUp = cronSlotsMissed(hourly, lastRun, utc(2024, 1, 1, 13));
-    expect(catchUp).toEqual({
-      dueSlotMs: utc(2024, 1, 1, 11),
-      skippedSlots: 1,
+  test("a slot exactly at now is kept", () => {
+    expect(cronSlotsMissed(hourly, ran, utc(2024, 1, 1, 13))).toEqual({
       nextSlotMs: utc(2024, 1, 1, 13),
+      skippedSlots: 2,
     });
+  });
+
+  test("after a restart the overdue slot runs once, then the job resumes in the future", () => {
+    // The stored nextTs (11:00) passed while the server was down; it runs at 15:30 on restart.
+    const stored = nextCronRun(hourly, ran);
+    const restart = utc(2024, 1, 1, 15, 30);
+    expect(stored <= restart).toBe(true);
+    const after = cronSlotsMissed(hourly, stored, restart + 2_000);
+    expect(after).toEqual({ nextSlotMs: utc(2024, 1, 1, 16), skippedSlots: 4 });
   });
 
   test("interval jobs skip arithmetically and keep their phase", () => {
@@ -271,18 +261,20 @@ describe("cronSlotsMissed", () => {
     const start = utc(2024, 1, 1, 0, 0, 3);
     const now = start + 30 * 86_400_000 + 4_000;
     const catchUp = cronSlotsMissed(every10s, start, now);
-    expect(catchUp.dueSlotMs).toBe(start + 10_000);
     expect(catchUp.nextSlotMs).toBe(start + 30 * 86_400_000 + 10_000);
     expect(catchUp.skippedSlots).toBe(
-      (catchUp.nextSlotMs - (start + 20_000)) / 10_000,
+      (catchUp.nextSlotMs - (start + 10_000)) / 10_000,
     );
+    expect(cronSlotsMissed(every10s, start, start + 10_000)).toEqual({
+      nextSlotMs: start + 10_000,
+      skippedSlots: 0,
+    });
   });
 
   test("counting skipped cron slots stops at the cap but the next slot is still exact", () => {
     const everyMinute = timetable({ type: "cron", cron: "* * * * *" });
-    const now = lastRun + 30 * 86_400_000 + 30_000;
-    const catchUp = cronSlotsMissed(everyMinute, lastRun, now);
-    expect(catchUp.dueSlotMs).toBe(lastRun + 60_000);
+    const now = ran + 30 * 86_400_000 + 30_000;
+    const catchUp = cronSlotsMissed(everyMinute, ran, now);
     expect(catchUp.skippedSlots).toBe(MAX_COUNTED_SKIPPED_SLOTS);
     expect(catchUp.nextSlotMs).toBe(now + 30_000);
   });

@@ -256,51 +256,48 @@ export function nextCronRun(timetable: CronTimetable, afterMs: number): number {
  */
 export const MAX_COUNTED_SKIPPED_SLOTS = 10_000;
 
-/** What a job whose last scheduled run was `lastSlotMs` should do at `nowMs`. */
+/** Where a job goes after a run: its next slot, and how many slots it skipped to get there. */
 export interface CronCatchUp {
-  /** The slot to run now (the earliest one after the last run), or null when none is due yet. */
-  readonly dueSlotMs: number | null;
+  /** The first slot after the run that is not before now: the job's next `nextTs`. */
+  readonly nextSlotMs: number;
   /**
-   * Slots after the due one that are already in the past and will not run (for the log line
-   * "skipping N runs"); at most {@link MAX_COUNTED_SKIPPED_SLOTS} for cron expressions.
+   * Slots between the run and now that will not run (for the log line "skipping N runs"); at
+   * most {@link MAX_COUNTED_SKIPPED_SLOTS} for cron expressions.
    */
   readonly skippedSlots: number;
-  /**
-   * The slot to record as the job's next run: the one after `lastSlotMs` when nothing is due,
-   * otherwise the first slot after the due one that is not before `nowMs`.
-   */
-  readonly nextSlotMs: number;
 }
 
 /**
- * The catch-up rule: however many slots passed since `lastSlotMs` (while the server was down or
- * the previous run was slow), the job runs once, for the earliest missed slot, and the rest are
- * skipped, as Convex's cron executor does. A slot exactly at `nowMs` is not skipped.
+ * The next slot of a job after the run of slot `ranSlotMs`, computed when that run finishes at
+ * `nowMs`: slots that passed meanwhile (a slow run, or the server being down) are skipped, so a
+ * job never runs twice to catch up, and a slot exactly at `nowMs` is kept. This is Convex's rule
+ * (`complete_job_run`: `while next_ts < now { skip }`).
+ *
+ * Together with storing one `nextTs` per job it gives the restart behaviour: a job whose `nextTs`
+ * passed while the server was down is due once when it comes back, and after that run this
+ * function moves it to the first future slot.
  */
 export function cronSlotsMissed(
   timetable: CronTimetable,
-  lastSlotMs: number,
+  ranSlotMs: number,
   nowMs: number,
 ): CronCatchUp {
-  const due = nextCronRun(timetable, lastSlotMs);
-  if (due > nowMs) return { dueSlotMs: null, skippedSlots: 0, nextSlotMs: due };
-  const following = nextCronRun(timetable, due);
-  if (following >= nowMs)
-    return { dueSlotMs: due, skippedSlots: 0, nextSlotMs: following };
+  const next = nextCronRun(timetable, ranSlotMs);
+  if (next >= nowMs) return { nextSlotMs: next, skippedSlots: 0 };
   if (timetable.type === "interval") {
-    const steps = Math.ceil((nowMs - following) / timetable.periodMs);
+    const steps = Math.ceil((nowMs - next) / timetable.periodMs);
     return {
-      dueSlotMs: due,
+      nextSlotMs: next + steps * timetable.periodMs,
       skippedSlots: steps,
-      nextSlotMs: following + steps * timetable.periodMs,
     };
   }
   let skipped = 1;
-  let next = nextCronRun(timetable, following);
-  while (next < nowMs && skipped < MAX_COUNTED_SKIPPED_SLOTS) {
+  let following = nextCronRun(timetable, next);
+  while (following < nowMs && skipped < MAX_COUNTED_SKIPPED_SLOTS) {
     skipped += 1;
-    next = nextCronRun(timetable, next);
+    following = nextCronRun(timetable, following);
   }
-  if (next < nowMs) next = nextCronMatch(timetable.expression, nowMs - 1);
-  return { dueSlotMs: due, skippedSlots: skipped, nextSlotMs: next };
+  if (following < nowMs)
+    following = nextCronMatch(timetable.expression, nowMs - 1);
+  return { nextSlotMs: following, skippedSlots: skipped };
 }
