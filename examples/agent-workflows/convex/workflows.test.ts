@@ -9,7 +9,10 @@ const modules = import.meta.glob("./**/*.ts");
 type Harness = ReturnType<typeof convexTest>;
 
 async function runningSession(t: Harness, workflowId: Id<"workflows">) {
-  const running = await t.query(api.agents.listByWorkflowAndStatus, { workflowId, status: "running" });
+  const running = await t.query(api.agents.listByWorkflowAndStatus, {
+    workflowId,
+    status: "running",
+  });
   expect(running).toHaveLength(1);
   return running[0]!;
 }
@@ -19,17 +22,27 @@ async function startedWorkflow(t: Harness, maxReviewRounds = 3) {
     task: "Add a /health endpoint",
     maxReviewRounds,
   });
-  const plannerId = await t.mutation(api.workflows.startWorkflow, { workflowId });
+  const plannerId = await t.mutation(api.workflows.startWorkflow, {
+    workflowId,
+  });
   return { workflowId, plannerId };
 }
 
 describe("workflow state machine", () => {
   test("a new workflow is pending at the planner step with no sessions", async () => {
     const t = convexTest(schema, modules);
-    const workflowId = await t.mutation(api.workflows.createWorkflow, { task: "Write docs" });
+    const workflowId = await t.mutation(api.workflows.createWorkflow, {
+      task: "Write docs",
+    });
     const workflow = await t.query(api.workflows.getWorkflow, { workflowId });
-    expect(workflow).toMatchObject({ status: "pending", currentStep: "planner", reviewRounds: 0 });
-    expect(await t.query(api.agents.listSessionsByWorkflow, { workflowId })).toEqual([]);
+    expect(workflow).toMatchObject({
+      status: "pending",
+      currentStep: "planner",
+      reviewRounds: 0,
+    });
+    expect(
+      await t.query(api.agents.listSessionsByWorkflow, { workflowId }),
+    ).toEqual([]);
   });
 
   test("planner, coder and an approving reviewer complete the workflow", async () => {
@@ -41,22 +54,34 @@ describe("workflow state machine", () => {
       output: { agentType: "planner", plan: "1. route 2. test" },
     });
     const coder = await runningSession(t, workflowId);
-    expect(coder).toMatchObject({ agentType: "coder", input: "1. route 2. test", language: "typescript" });
+    expect(coder).toMatchObject({
+      agentType: "coder",
+      input: "1. route 2. test",
+      language: "typescript",
+    });
 
     await t.mutation(api.agents.completeSession, {
       sessionId: coder._id,
       output: { agentType: "coder", code: "app.get('/health')" },
     });
     const reviewer = await runningSession(t, workflowId);
-    expect(reviewer).toMatchObject({ agentType: "reviewer", input: "app.get('/health')" });
+    expect(reviewer).toMatchObject({
+      agentType: "reviewer",
+      input: "app.get('/health')",
+    });
 
     await t.mutation(api.agents.completeSession, {
       sessionId: reviewer._id,
       output: { agentType: "reviewer", review: "LGTM", approved: true },
     });
     const workflow = await t.query(api.workflows.getWorkflow, { workflowId });
-    expect(workflow).toMatchObject({ status: "completed", currentStep: "done" });
-    const sessions = await t.query(api.agents.listSessionsByWorkflow, { workflowId });
+    expect(workflow).toMatchObject({
+      status: "completed",
+      currentStep: "done",
+    });
+    const sessions = await t.query(api.agents.listSessionsByWorkflow, {
+      workflowId,
+    });
     expect(sessions.map((s) => [s.agentType, s.status])).toEqual([
       ["planner", "completed"],
       ["coder", "completed"],
@@ -80,7 +105,11 @@ describe("workflow state machine", () => {
       const reviewer = await runningSession(t, workflowId);
       await t.mutation(api.agents.completeSession, {
         sessionId: reviewer._id,
-        output: { agentType: "reviewer", review: "missing tests", approved: false },
+        output: {
+          agentType: "reviewer",
+          review: "missing tests",
+          approved: false,
+        },
       });
     }
     const workflow = await t.query(api.workflows.getWorkflow, { workflowId });
@@ -101,17 +130,23 @@ describe("workflow state machine", () => {
   test("a failed agent fails its workflow", async () => {
     const t = convexTest(schema, modules);
     const { workflowId, plannerId } = await startedWorkflow(t);
-    await t.mutation(api.agents.failSession, { sessionId: plannerId, error: "rate limited" });
+    await t.mutation(api.agents.failSession, {
+      sessionId: plannerId,
+      error: "rate limited",
+    });
     const workflow = await t.query(api.workflows.getWorkflow, { workflowId });
-    expect(workflow).toMatchObject({ status: "failed", error: "planner failed: rate limited" });
+    expect(workflow).toMatchObject({
+      status: "failed",
+      error: "planner failed: rate limited",
+    });
   });
 
   test("illegal transitions are refused and change nothing", async () => {
     const t = convexTest(schema, modules);
     const { workflowId, plannerId } = await startedWorkflow(t);
-    await expect(t.mutation(api.workflows.startWorkflow, { workflowId })).rejects.toThrow(
-      /is in_progress, not pending/,
-    );
+    await expect(
+      t.mutation(api.workflows.startWorkflow, { workflowId }),
+    ).rejects.toThrow(/is in_progress, not pending/);
     await expect(
       t.mutation(api.agents.completeSession, {
         sessionId: plannerId,
@@ -129,19 +164,30 @@ describe("workflow state machine", () => {
       }),
     ).rejects.toThrow(/is completed, not running/);
     const workflow = await t.query(api.workflows.getWorkflow, { workflowId });
-    expect(workflow).toMatchObject({ status: "in_progress", currentStep: "coder" });
+    expect(workflow).toMatchObject({
+      status: "in_progress",
+      currentStep: "coder",
+    });
   });
 
   test("updates keep the creation time and move updatedAt forward", async () => {
     const t = convexTest(schema, modules);
     const { workflowId } = await startedWorkflow(t);
     const before = await t.query(api.workflows.getWorkflow, { workflowId });
-    await t.mutation(api.workflows.addArtifact, { workflowId, path: "src/health.ts" });
-    await t.mutation(api.workflows.addArtifact, { workflowId, path: "src/health.ts" });
+    await t.mutation(api.workflows.addArtifact, {
+      workflowId,
+      path: "src/health.ts",
+    });
+    await t.mutation(api.workflows.addArtifact, {
+      workflowId,
+      path: "src/health.ts",
+    });
     const after = await t.query(api.workflows.getWorkflow, { workflowId });
     expect(after?.artifacts).toEqual(["src/health.ts"]);
     expect(after?.metadata.createdAt).toBe(before?.metadata.createdAt);
-    expect(after!.metadata.updatedAt).toBeGreaterThanOrEqual(before!.metadata.updatedAt);
+    expect(after!.metadata.updatedAt).toBeGreaterThanOrEqual(
+      before!.metadata.updatedAt,
+    );
   });
 });
 

@@ -91,7 +91,8 @@ export const setSessionGenerating = mutation({
   returns: v.null(),
   handler: async (ctx, { sessionId }) => {
     const session = await mustGetSession(ctx, sessionId);
-    if (session.status !== "pending") throw new Error(`Session is already ${session.status}`);
+    if (session.status !== "pending")
+      throw new Error(`Session is already ${session.status}`);
     await ctx.db.patch(sessionId, { status: "generating" });
     return null;
   },
@@ -102,13 +103,17 @@ export const approveFlow = mutation({
   returns: v.null(),
   handler: async (ctx, { flowId, approved }) => {
     const flow = await mustGetFlow(ctx, flowId);
-    if (flow.status !== "pending") throw new Error(`Flow is already ${flow.status}`);
+    if (flow.status !== "pending")
+      throw new Error(`Flow is already ${flow.status}`);
     await ctx.db.patch(flowId, { approved });
     return null;
   },
 });
 
-const NEXT: Record<Doc<"testFlows">["status"], readonly Doc<"testFlows">["status"][]> = {
+const NEXT: Record<
+  Doc<"testFlows">["status"],
+  readonly Doc<"testFlows">["status"][]
+> = {
   pending: ["running"],
   running: ["completed", "failed"],
   completed: [],
@@ -133,7 +138,8 @@ export const updateFlowStatus = mutation({
     if (!NEXT[flow.status].includes(status)) {
       throw new Error(`A ${flow.status} flow cannot become ${status}`);
     }
-    if (status === "running" && !flow.approved) throw new Error("Approve the flow first");
+    if (status === "running" && !flow.approved)
+      throw new Error("Approve the flow first");
     const now = new Date().toISOString();
     if (status === "running") {
       await ctx.db.patch(flowId, { status, startedAt: now });
@@ -154,7 +160,11 @@ export const updateFlowStatus = mutation({
   },
 });
 
-async function finishFlowInSession(ctx: MutationCtx, sessionId: Id<"testSessions">, now: string) {
+async function finishFlowInSession(
+  ctx: MutationCtx,
+  sessionId: Id<"testSessions">,
+  now: string,
+) {
   const session = await mustGetSession(ctx, sessionId);
   const completedFlows = session.completedFlows + 1;
   if (completedFlows < session.totalFlows) {
@@ -167,7 +177,9 @@ async function finishFlowInSession(ctx: MutationCtx, sessionId: Id<"testSessions
     .collect();
   const failed = flows.filter((f) => f.status === "failed").length;
   const actualDuration =
-    session.startedAt === undefined ? undefined : Date.parse(now) - Date.parse(session.startedAt);
+    session.startedAt === undefined
+      ? undefined
+      : Date.parse(now) - Date.parse(session.startedAt);
   await ctx.db.patch(sessionId, {
     completedFlows,
     status: failed > 0 ? "failed" : "completed",
@@ -175,7 +187,9 @@ async function finishFlowInSession(ctx: MutationCtx, sessionId: Id<"testSessions
     metadata: {
       ...session.metadata,
       ...(actualDuration !== undefined ? { actualDuration } : {}),
-      ...(failed > 0 ? { errorMessage: `${failed} of ${flows.length} flows failed` } : {}),
+      ...(failed > 0
+        ? { errorMessage: `${failed} of ${flows.length} flows failed` }
+        : {}),
     },
   });
 }

@@ -10,7 +10,8 @@ export const startBrowserSession = mutation({
   },
   returns: v.id("browserSessions"),
   handler: async (ctx, args) => {
-    if ((await ctx.db.get(args.sessionId)) === null) throw new Error("Test session not found");
+    if ((await ctx.db.get(args.sessionId)) === null)
+      throw new Error("Test session not found");
     const now = new Date().toISOString();
     return await ctx.db.insert("browserSessions", {
       ...args,
@@ -32,7 +33,8 @@ export const updateBrowserSession = mutation({
   handler: async (ctx, { browserSessionId, status, flowId }) => {
     const browser = await ctx.db.get(browserSessionId);
     if (browser === null) throw new Error("Browser session not found");
-    if (browser.status === "stopped") throw new Error("The browser session is stopped");
+    if (browser.status === "stopped")
+      throw new Error("The browser session is stopped");
     await ctx.db.patch(browserSessionId, {
       status,
       lastActivity: new Date().toISOString(),

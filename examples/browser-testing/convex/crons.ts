@@ -3,6 +3,11 @@ import { internal } from "./_generated/api";
 
 const crons = cronJobs();
 
-crons.interval("system stats snapshot", { minutes: 1 }, internal.stats.takeSnapshot, {});
+crons.interval(
+  "system stats snapshot",
+  { minutes: 1 },
+  internal.stats.takeSnapshot,
+  {},
+);
 
 export default crons;

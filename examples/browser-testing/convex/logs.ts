@@ -23,7 +23,10 @@ export const addLog = mutation({
 
 /** A session's log, newest first, a page at a time. */
 export const listForSession = query({
-  args: { sessionId: v.id("testSessions"), paginationOpts: paginationOptsValidator },
+  args: {
+    sessionId: v.id("testSessions"),
+    paginationOpts: paginationOptsValidator,
+  },
   handler: async (ctx, { sessionId, paginationOpts }) => {
     return await ctx.db
       .query("executionLogs")

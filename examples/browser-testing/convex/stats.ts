@@ -12,7 +12,11 @@ export const takeSnapshot = internalMutation({
   args: {},
   returns: v.id("systemStats"),
   handler: async (ctx) => {
-    const previous = await ctx.db.query("systemStats").withIndex("by_timestamp").order("desc").first();
+    const previous = await ctx.db
+      .query("systemStats")
+      .withIndex("by_timestamp")
+      .order("desc")
+      .first();
     const running = await ctx.db
       .query("testSessions")
       .withIndex("by_status", (q) => q.eq("status", "running"))
@@ -28,14 +32,17 @@ export const takeSnapshot = internalMutation({
     const finishedSince = await ctx.db
       .query("testFlows")
       .withIndex("by_completedAt", (q) =>
-        previous === null ? q.gt("completedAt", "") : q.gt("completedAt", previous.timestamp),
+        previous === null
+          ? q.gt("completedAt", "")
+          : q.gt("completedAt", previous.timestamp),
       )
       .collect();
     return await ctx.db.insert("systemStats", {
       timestamp: new Date().toISOString(),
       activeSessions: running.length,
       activeBrowsers,
-      totalFlowsExecuted: (previous?.totalFlowsExecuted ?? 0) + finishedSince.length,
+      totalFlowsExecuted:
+        (previous?.totalFlowsExecuted ?? 0) + finishedSince.length,
     });
   },
 });
@@ -43,6 +50,10 @@ export const takeSnapshot = internalMutation({
 export const latest = query({
   args: {},
   handler: async (ctx) => {
-    return await ctx.db.query("systemStats").withIndex("by_timestamp").order("desc").first();
+    return await ctx.db
+      .query("systemStats")
+      .withIndex("by_timestamp")
+      .order("desc")
+      .first();
   },
 });

@@ -12,10 +12,15 @@ const { values } = parseArgs({
   options: { url: { type: "string" }, "admin-key": { type: "string" } },
 });
 const url = values.url ?? process.env.CONVEX_SELF_HOSTED_URL;
-const adminKey = values["admin-key"] ?? process.env.CONVEX_SELF_HOSTED_ADMIN_KEY;
+const adminKey =
+  values["admin-key"] ?? process.env.CONVEX_SELF_HOSTED_ADMIN_KEY;
 if (url === undefined || adminKey === undefined) {
-  console.error("Pass --url and --admin-key (or set CONVEX_SELF_HOSTED_URL/_ADMIN_KEY).");
+  console.error(
+    "Pass --url and --admin-key (or set CONVEX_SELF_HOSTED_URL/_ADMIN_KEY).",
+  );
   process.exit(2);
 }
 const report = await checkConvexStore({ url, adminKey });
-console.log(`ConvexStore on ${url}: ${report.domains.join(", ")} checked in ${report.calls} calls.`);
+console.log(
+  `ConvexStore on ${url}: ${report.domains.join(", ")} checked in ${report.calls} calls.`,
+);

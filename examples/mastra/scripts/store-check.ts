@@ -26,7 +26,12 @@ export interface StoreCheckReport {
 const DAY_MS = 86_400_000;
 const T0 = Date.UTC(2026, 0, 1);
 
-function message(id: string, threadId: string, resourceId: string, index: number): MastraDBMessage {
+function message(
+  id: string,
+  threadId: string,
+  resourceId: string,
+  index: number,
+): MastraDBMessage {
   return {
     id,
     threadId,
@@ -54,7 +59,9 @@ function snapshot(runId: string, index: number): WorkflowRunState {
 }
 
 /** Runs every check; rejects with an assertion error at the first broken promise. */
-export async function checkConvexStore(options: StoreCheckOptions): Promise<StoreCheckReport> {
+export async function checkConvexStore(
+  options: StoreCheckOptions,
+): Promise<StoreCheckReport> {
   const prefix = options.prefix ?? `check-${Date.now()}`;
   const store = new ConvexStore({
     id: "hull",
@@ -64,7 +71,10 @@ export async function checkConvexStore(options: StoreCheckOptions): Promise<Stor
   await store.init();
   const memory = await store.getStore("memory");
   const workflows = await store.getStore("workflows");
-  assert.ok(memory !== undefined && workflows !== undefined, "memory and workflows domains");
+  assert.ok(
+    memory !== undefined && workflows !== undefined,
+    "memory and workflows domains",
+  );
   let calls = 0;
   const call = <T>(promise: Promise<T>) => {
     calls += 1;
@@ -78,23 +88,50 @@ export async function checkConvexStore(options: StoreCheckOptions): Promise<Stor
     const at = new Date(T0 + i * DAY_MS);
     await call(
       memory.saveThread({
-        thread: { id, resourceId, title: `Thread ${i}`, metadata: { i }, createdAt: at, updatedAt: at },
+        thread: {
+          id,
+          resourceId,
+          title: `Thread ${i}`,
+          metadata: { i },
+          createdAt: at,
+          updatedAt: at,
+        },
       }),
     );
   }
   const pages = [];
   for (let page = 0; page < 3; page++) {
-    pages.push(await call(memory.listThreads({ filter: { resourceId }, perPage: 2, page })));
+    pages.push(
+      await call(
+        memory.listThreads({ filter: { resourceId }, perPage: 2, page }),
+      ),
+    );
   }
-  assert.deepEqual(pages.map((p) => p.threads.length), [2, 2, 1]);
-  assert.deepEqual(pages.map((p) => p.hasMore), [true, true, false]);
+  assert.deepEqual(
+    pages.map((p) => p.threads.length),
+    [2, 2, 1],
+  );
+  assert.deepEqual(
+    pages.map((p) => p.hasMore),
+    [true, true, false],
+  );
   assert.equal(pages[0]!.total, 5);
-  assert.equal(new Set(pages.flatMap((p) => p.threads.map((t) => t.id))).size, 5);
+  assert.equal(
+    new Set(pages.flatMap((p) => p.threads.map((t) => t.id))).size,
+    5,
+  );
   const renamed = await call(
-    memory.updateThread({ id: threadIds[0]!, title: "Renamed", metadata: { renamed: true } }),
+    memory.updateThread({
+      id: threadIds[0]!,
+      title: "Renamed",
+      metadata: { renamed: true },
+    }),
   );
   assert.equal(renamed.title, "Renamed");
-  assert.equal((await call(memory.getThreadById({ threadId: threadIds[0]! })))?.title, "Renamed");
+  assert.equal(
+    (await call(memory.getThreadById({ threadId: threadIds[0]! })))?.title,
+    "Renamed",
+  );
 
   // Messages: six in one thread, listed four per page, one updated, one deleted.
   const threadId = threadIds[0]!;
@@ -104,8 +141,12 @@ export async function checkConvexStore(options: StoreCheckOptions): Promise<Stor
       messages: messageIds.map((id, i) => message(id, threadId, resourceId, i)),
     }),
   );
-  const first = await call(memory.listMessages({ threadId, perPage: 4, page: 0 }));
-  const second = await call(memory.listMessages({ threadId, perPage: 4, page: 1 }));
+  const first = await call(
+    memory.listMessages({ threadId, perPage: 4, page: 0 }),
+  );
+  const second = await call(
+    memory.listMessages({ threadId, perPage: 4, page: 1 }),
+  );
   assert.equal(first.total, 6);
   assert.deepEqual([first.messages.length, second.messages.length], [4, 2]);
   assert.deepEqual([first.hasMore, second.hasMore], [true, false]);
@@ -123,24 +164,47 @@ export async function checkConvexStore(options: StoreCheckOptions): Promise<Stor
       ],
     }),
   );
-  const [edited] = (await call(memory.listMessagesById({ messageIds: [messageIds[1]!] }))).messages;
+  const [edited] = (
+    await call(memory.listMessagesById({ messageIds: [messageIds[1]!] }))
+  ).messages;
   assert.deepEqual(edited?.content.metadata, { edited: true });
   await call(memory.deleteMessages([messageIds[5]!]));
-  assert.equal((await call(memory.listMessages({ threadId, perPage: false }))).total, 5);
+  assert.equal(
+    (await call(memory.listMessages({ threadId, perPage: false }))).total,
+    5,
+  );
 
   // Deleting a thread removes it and its messages.
   await call(memory.deleteThread({ threadId: threadIds[4]! }));
-  assert.equal(await call(memory.getThreadById({ threadId: threadIds[4]! })), null);
-  assert.equal((await call(memory.listThreads({ filter: { resourceId }, perPage: false }))).total, 4);
+  assert.equal(
+    await call(memory.getThreadById({ threadId: threadIds[4]! })),
+    null,
+  );
+  assert.equal(
+    (await call(memory.listThreads({ filter: { resourceId }, perPage: false })))
+      .total,
+    4,
+  );
 
   // Resources: working memory saved, read back and updated.
   const now = new Date(T0);
   await call(
     memory.saveResource({
-      resource: { id: resourceId, workingMemory: "# Notes", metadata: {}, createdAt: now, updatedAt: now },
+      resource: {
+        id: resourceId,
+        workingMemory: "# Notes",
+        metadata: {},
+        createdAt: now,
+        updatedAt: now,
+      },
     }),
   );
-  await call(memory.updateResource({ resourceId, workingMemory: "# Notes\n- likes tea" }));
+  await call(
+    memory.updateResource({
+      resourceId,
+      workingMemory: "# Notes\n- likes tea",
+    }),
+  );
   const resource = await call(memory.getResourceById({ resourceId }));
   assert.equal(resource?.workingMemory, "# Notes\n- likes tea");
 
@@ -149,24 +213,55 @@ export async function checkConvexStore(options: StoreCheckOptions): Promise<Stor
   const runIds = [0, 1, 2].map((i) => `${prefix}-run-${i}`);
   for (const [i, runId] of runIds.entries()) {
     await call(
-      workflows.persistWorkflowSnapshot({ workflowName, runId, resourceId, snapshot: snapshot(runId, i) }),
+      workflows.persistWorkflowSnapshot({
+        workflowName,
+        runId,
+        resourceId,
+        snapshot: snapshot(runId, i),
+      }),
     );
   }
-  const runsPage = await call(workflows.listWorkflowRuns({ workflowName, perPage: 2, page: 0 }));
+  const runsPage = await call(
+    workflows.listWorkflowRuns({ workflowName, perPage: 2, page: 0 }),
+  );
   assert.equal(runsPage.total, 3);
   assert.equal(runsPage.runs.length, 2);
-  const loaded = await call(workflows.loadWorkflowSnapshot({ workflowName, runId: runIds[1]! }));
+  const loaded = await call(
+    workflows.loadWorkflowSnapshot({ workflowName, runId: runIds[1]! }),
+  );
   assert.deepEqual(loaded?.value, { index: "1" });
-  assert.equal((await call(workflows.getWorkflowRunById({ runId: runIds[2]!, workflowName })))?.runId, runIds[2]);
-  await call(workflows.deleteWorkflowRunById({ runId: runIds[2]!, workflowName }));
-  assert.equal((await call(workflows.listWorkflowRuns({ workflowName }))).total, 2);
+  assert.equal(
+    (
+      await call(
+        workflows.getWorkflowRunById({ runId: runIds[2]!, workflowName }),
+      )
+    )?.runId,
+    runIds[2],
+  );
+  await call(
+    workflows.deleteWorkflowRunById({ runId: runIds[2]!, workflowName }),
+  );
+  assert.equal(
+    (await call(workflows.listWorkflowRuns({ workflowName }))).total,
+    2,
+  );
 
   // Clearing empties every table of a domain.
   await call(memory.dangerouslyClearAll());
   await call(workflows.dangerouslyClearAll());
-  assert.equal((await call(memory.listThreads({ filter: { resourceId }, perPage: false }))).total, 0);
+  assert.equal(
+    (await call(memory.listThreads({ filter: { resourceId }, perPage: false })))
+      .total,
+    0,
+  );
   assert.equal(await call(memory.getResourceById({ resourceId })), null);
-  assert.equal((await call(workflows.listWorkflowRuns({ workflowName }))).total, 0);
+  assert.equal(
+    (await call(workflows.listWorkflowRuns({ workflowName }))).total,
+    0,
+  );
 
-  return { domains: ["threads", "messages", "resources", "workflow runs"], calls };
+  return {
+    domains: ["threads", "messages", "resources", "workflow runs"],
+    calls,
+  };
 }

@@ -33,7 +33,9 @@ export const processDayEnd = mutation({
       throw new Error(`Model ${at.modelId} is not part of run ${at.runId}`);
     }
     if (at.day < 1 || at.day > run.config.days) {
-      throw new Error(`Day ${at.day} is outside the run's 1..${run.config.days}`);
+      throw new Error(
+        `Day ${at.day} is outside the run's 1..${run.config.days}`,
+      );
     }
     for (const action of actions) await insertAction(ctx, at, action);
     for (const event of events) await insertEvent(ctx, at.runId, at.day, event);

@@ -4,7 +4,12 @@ import { getRunningRun, insertEvent } from "./model/records";
 
 /** Logs a scenario event for a day of a run. */
 export const logEvent = mutation({
-  args: { runId: v.id("runs"), day: v.number(), type: v.string(), data: v.any() },
+  args: {
+    runId: v.id("runs"),
+    day: v.number(),
+    type: v.string(),
+    data: v.any(),
+  },
   returns: v.id("events"),
   handler: async (ctx, { runId, day, type, data }) => {
     await getRunningRun(ctx, runId);
@@ -14,7 +19,11 @@ export const logEvent = mutation({
 
 /** The newest events of one type in a run. */
 export const listByType = query({
-  args: { runId: v.id("runs"), type: v.string(), limit: v.optional(v.number()) },
+  args: {
+    runId: v.id("runs"),
+    type: v.string(),
+    limit: v.optional(v.number()),
+  },
   handler: async (ctx, { runId, type, limit }) => {
     return await ctx.db
       .query("events")

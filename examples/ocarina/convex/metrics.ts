@@ -28,7 +28,9 @@ export const getMetrics = query({
   handler: async (ctx, { runId, modelId, paginationOpts }) => {
     return await ctx.db
       .query("metrics")
-      .withIndex("by_run_model", (q) => q.eq("runId", runId).eq("modelId", modelId))
+      .withIndex("by_run_model", (q) =>
+        q.eq("runId", runId).eq("modelId", modelId),
+      )
       .paginate(paginationOpts);
   },
 });

@@ -9,7 +9,8 @@ interface Ride {
 }
 
 function ridesOf(state: unknown): Ride[] {
-  if (typeof state !== "object" || state === null || !("rides" in state)) return [];
+  if (typeof state !== "object" || state === null || !("rides" in state))
+    return [];
   const rides = (state as { rides: unknown }).rides;
   return Array.isArray(rides) ? (rides as Ride[]) : [];
 }
@@ -33,7 +34,8 @@ export const acceptRide = mutation({
     const rides = ridesOf(current.state);
     const ride = rides.find((r) => r.id === rideId);
     if (ride === undefined) throw new Error(`Ride ${rideId} not found`);
-    if (ride.status !== "open") throw new Error(`Ride ${rideId} is ${ride.status}`);
+    if (ride.status !== "open")
+      throw new Error(`Ride ${rideId} is ${ride.status}`);
 
     const accepted: Ride = { ...ride, status: "accepted", driverId };
     const state = {

@@ -11,7 +11,8 @@ export const createRun = mutation({
   },
   returns: v.id("runs"),
   handler: async (ctx, args) => {
-    if (args.models.length === 0) throw new Error("A run needs at least one model");
+    if (args.models.length === 0)
+      throw new Error("A run needs at least one model");
     if (new Set(args.models).size !== args.models.length) {
       throw new Error("Model ids must be distinct");
     }
@@ -26,7 +27,8 @@ export const startRun = mutation({
   handler: async (ctx, { runId }) => {
     const run = await ctx.db.get(runId);
     if (run === null) throw new Error(`Run ${runId} not found`);
-    if (run.status !== "pending") throw new Error(`Run ${runId} is already ${run.status}`);
+    if (run.status !== "pending")
+      throw new Error(`Run ${runId} is already ${run.status}`);
     await ctx.db.patch(runId, { status: "running", startedAt: Date.now() });
     return null;
   },
@@ -42,7 +44,8 @@ export const finishRun = mutation({
   handler: async (ctx, { runId, status }) => {
     const run = await ctx.db.get(runId);
     if (run === null) throw new Error(`Run ${runId} not found`);
-    if (run.status !== "running") throw new Error(`Run ${runId} is ${run.status}, not running`);
+    if (run.status !== "running")
+      throw new Error(`Run ${runId} is ${run.status}, not running`);
     await ctx.db.patch(runId, { status, completedAt: Date.now() });
     return null;
   },

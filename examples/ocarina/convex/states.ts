@@ -47,7 +47,9 @@ export const getTimeline = query({
   handler: async (ctx, { runId, modelId, paginationOpts }) => {
     return await ctx.db
       .query("states")
-      .withIndex("by_run_model", (q) => q.eq("runId", runId).eq("modelId", modelId))
+      .withIndex("by_run_model", (q) =>
+        q.eq("runId", runId).eq("modelId", modelId),
+      )
       .paginate(paginationOpts);
   },
 });

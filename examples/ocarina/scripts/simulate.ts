@@ -8,7 +8,12 @@
  */
 import { parseArgs } from "node:util";
 import type { Progress } from "./simulation.js";
-import { DEFAULT_OPTIONS, runSimulation, verifyRun, watchProgress } from "./simulation.js";
+import {
+  DEFAULT_OPTIONS,
+  runSimulation,
+  verifyRun,
+  watchProgress,
+} from "./simulation.js";
 
 const { values } = parseArgs({
   options: {
@@ -20,7 +25,8 @@ const { values } = parseArgs({
   },
 });
 
-const url = values.url ?? process.env.CONVEX_URL ?? process.env.CONVEX_SELF_HOSTED_URL;
+const url =
+  values.url ?? process.env.CONVEX_URL ?? process.env.CONVEX_SELF_HOSTED_URL;
 if (url === undefined) {
   console.error("Pass --url or set CONVEX_URL to the deployment URL.");
   process.exit(2);
@@ -29,7 +35,9 @@ if (url === undefined) {
 const options = {
   ...DEFAULT_OPTIONS,
   days: Number(values.days ?? DEFAULT_OPTIONS.days),
-  actionsPerDay: Number(values["actions-per-day"] ?? DEFAULT_OPTIONS.actionsPerDay),
+  actionsPerDay: Number(
+    values["actions-per-day"] ?? DEFAULT_OPTIONS.actionsPerDay,
+  ),
   seed: Number(values.seed ?? DEFAULT_OPTIONS.seed),
 };
 
@@ -45,7 +53,8 @@ function render(progress: Progress) {
   if (line === lastLine) return;
   lastLine = line;
   if (process.stdout.isTTY) process.stdout.write(`\r${line}`);
-  else if (progress.day % 10 === 0 || progress.status !== "running") console.log(line);
+  else if (progress.day % 10 === 0 || progress.status !== "running")
+    console.log(line);
 }
 
 let stopWatching: (() => Promise<void>) | undefined;
@@ -78,7 +87,10 @@ if (!values["skip-verify"]) {
       `${totals.metrics} metrics, ${totals.events} events`,
   );
   if (mismatches.length > 0) {
-    console.error(`${mismatches.length} counts differ, first ones:`, mismatches.slice(0, 10));
+    console.error(
+      `${mismatches.length} counts differ, first ones:`,
+      mismatches.slice(0, 10),
+    );
     process.exit(1);
   }
   console.log("Every count matches.");

@@ -53,8 +53,19 @@ export interface SimulationResult {
   readonly elapsedMs: number;
 }
 
-const TOOLS = ["quote_price", "accept_ride", "reposition_driver", "set_surge", "check_balance"];
-const EVENT_TYPES = ["demand_surge", "fuel_price_change", "weather", "competitor_promo"];
+const TOOLS = [
+  "quote_price",
+  "accept_ride",
+  "reposition_driver",
+  "set_surge",
+  "check_balance",
+];
+const EVENT_TYPES = [
+  "demand_surge",
+  "fuel_price_change",
+  "weather",
+  "competitor_promo",
+];
 
 /** mulberry32: a tiny deterministic PRNG, good enough for synthetic data. */
 function prng(seed: number): () => number {
@@ -69,7 +80,9 @@ function prng(seed: number): () => number {
 }
 
 /** The counts a simulation with these options must leave behind. */
-export function expectedCounts(options: Omit<SimulationOptions, "url">): RunCounts {
+export function expectedCounts(
+  options: Omit<SimulationOptions, "url">,
+): RunCounts {
   const modelDays = options.days * options.models.length;
   return {
     states: modelDays,
@@ -84,7 +97,12 @@ interface ModelBook {
   ridesCompleted: number;
 }
 
-function simulateModelDay(random: () => number, book: ModelBook, day: number, count: number) {
+function simulateModelDay(
+  random: () => number,
+  book: ModelBook,
+  day: number,
+  count: number,
+) {
   const actions = [];
   let revenue = 0;
   for (let i = 0; i < count; i++) {
@@ -95,7 +113,12 @@ function simulateModelDay(random: () => number, book: ModelBook, day: number, co
       revenue += fare;
       book.ridesCompleted += 1;
     }
-    actions.push({ toolName, params: { step: i, fare }, result: { ok: success }, success });
+    actions.push({
+      toolName,
+      params: { step: i, fare },
+      result: { ok: success },
+      success,
+    });
   }
   const costs = Math.round(random() * 20000) / 100;
   book.balance = Math.round((book.balance + revenue - costs) * 100) / 100;
@@ -110,14 +133,20 @@ function simulateModelDay(random: () => number, book: ModelBook, day: number, co
  * Creates a run, simulates every day (the models of a day in parallel, one `processDayEnd`
  * each) and marks the run completed. Rejects, after marking the run failed, if a write fails.
  */
-export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
+export async function runSimulation(
+  options: SimulationOptions,
+): Promise<SimulationResult> {
   const client = new ConvexHttpClient(options.url, { logger: false });
   const random = prng(options.seed);
   const started = performance.now();
   const runId = await client.mutation(api.runs.createRun, {
     scenario: options.scenario,
     models: [...options.models],
-    config: { days: options.days, seed: options.seed, startingCapital: options.startingCapital },
+    config: {
+      days: options.days,
+      seed: options.seed,
+      startingCapital: options.startingCapital,
+    },
   });
   await client.mutation(api.runs.startRun, { runId });
   options.onStart?.(runId);
@@ -157,7 +186,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   return {
     runId,
     expected,
-    writes: 1 + expected.states + expected.actions + expected.metrics + expected.events,
+    writes:
+      1 +
+      expected.states +
+      expected.actions +
+      expected.metrics +
+      expected.events,
     mutations,
     elapsedMs: performance.now() - started,
   };
@@ -183,20 +217,36 @@ export async function verifyRun(
 ): Promise<{ totals: RunCounts; mismatches: CountMismatch[] }> {
   const client = new ConvexHttpClient(url, { logger: false });
   const mismatches: CountMismatch[] = [];
-  const check = (day: number, what: string, expected: number, actual: number) => {
+  const check = (
+    day: number,
+    what: string,
+    expected: number,
+    actual: number,
+  ) => {
     if (expected !== actual) mismatches.push({ day, what, expected, actual });
   };
   const totals = { states: 0, actions: 0, metrics: 0, events: 0 };
   for (let day = 1; day <= options.days; day++) {
     const counts = await client.query(api.days.dayCounts, { runId, day });
-    for (const key of ["states", "actions", "metrics", "events"] as const) totals[key] += counts[key];
+    for (const key of ["states", "actions", "metrics", "events"] as const)
+      totals[key] += counts[key];
     check(day, "events", options.eventsPerDay, counts.events);
-    check(day, "models", options.models.length, Object.keys(counts.perModel).length);
+    check(
+      day,
+      "models",
+      options.models.length,
+      Object.keys(counts.perModel).length,
+    );
     for (const modelId of options.models) {
       const model = counts.perModel[modelId];
       check(day, `${modelId} states`, 1, model?.states ?? 0);
       check(day, `${modelId} metrics`, 1, model?.metrics ?? 0);
-      check(day, `${modelId} actions`, options.actionsPerDay, model?.actions ?? 0);
+      check(
+        day,
+        `${modelId} actions`,
+        options.actionsPerDay,
+        model?.actions ?? 0,
+      );
     }
   }
   const expected = expectedCounts(options);
@@ -205,7 +255,12 @@ export async function verifyRun(
   }
   const run = await client.query(api.runs.getRun, { runId });
   if (run?.status !== "completed") {
-    mismatches.push({ day: 0, what: `run status ${run?.status ?? "missing"}`, expected: 1, actual: 0 });
+    mismatches.push({
+      day: 0,
+      what: `run status ${run?.status ?? "missing"}`,
+      expected: 1,
+      actual: 0,
+    });
   }
   return { totals, mismatches };
 }
@@ -227,9 +282,13 @@ export function watchProgress(
   onProgress: (progress: Progress) => void,
 ): () => Promise<void> {
   const client = new ConvexClient(url, { logger: false });
-  const unsubscribe = client.onUpdate(api.runs.progress, { runId }, (progress) => {
-    if (progress !== null) onProgress(progress);
-  });
+  const unsubscribe = client.onUpdate(
+    api.runs.progress,
+    { runId },
+    (progress) => {
+      if (progress !== null) onProgress(progress);
+    },
+  );
   return async () => {
     unsubscribe();
     await client.close();

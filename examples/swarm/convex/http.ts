@@ -19,13 +19,21 @@ function errorMessage(error: unknown) {
 /** Agents authenticate with `Authorization: Bearer <SWARM_AGENT_TOKEN>`. */
 function isAgent(request: Request) {
   const token = process.env.SWARM_AGENT_TOKEN;
-  return token !== undefined && token !== "" && request.headers.get("Authorization") === `Bearer ${token}`;
+  return (
+    token !== undefined &&
+    token !== "" &&
+    request.headers.get("Authorization") === `Bearer ${token}`
+  );
 }
 
-async function readJson(request: Request): Promise<Record<string, unknown> | null> {
+async function readJson(
+  request: Request,
+): Promise<Record<string, unknown> | null> {
   try {
     const body: unknown = await request.json();
-    return typeof body === "object" && body !== null ? (body as Record<string, unknown>) : null;
+    return typeof body === "object" && body !== null
+      ? (body as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }
@@ -42,7 +50,8 @@ http.route({
   method: "POST",
   handler: httpAction(async (ctx, request) => {
     const secret = process.env.GITHUB_WEBHOOK_SECRET;
-    if (secret === undefined || secret === "") return json({ error: "Webhook secret not configured" }, 503);
+    if (secret === undefined || secret === "")
+      return json({ error: "Webhook secret not configured" }, 503);
     // The signature covers the raw bytes, so read the text before parsing it.
     const rawBody = await request.text();
     const signature = request.headers.get("X-Hub-Signature-256");
@@ -57,8 +66,16 @@ http.route({
       return json({ error: "Body is not JSON" }, 400);
     }
     const pr = payload.pull_request;
-    if (event === "pull_request" && payload.action === "closed" && pr?.merged === true && pr.html_url) {
-      const ticketId = await ctx.runMutation(internal.webhooks.completeByPrUrl, { prUrl: pr.html_url });
+    if (
+      event === "pull_request" &&
+      payload.action === "closed" &&
+      pr?.merged === true &&
+      pr.html_url
+    ) {
+      const ticketId = await ctx.runMutation(
+        internal.webhooks.completeByPrUrl,
+        { prUrl: pr.html_url },
+      );
       return json({ received: true, completed: ticketId });
     }
     return json({ received: true });
@@ -75,14 +92,21 @@ http.route({
     if (body === null || typeof body.ticketId !== "string") {
       return json({ error: "Expected { ticketId, vmId?, progress? }" }, 400);
     }
-    const ticketId = await ctx.runQuery(internal.webhooks.normalizeTicketId, { id: body.ticketId });
+    const ticketId = await ctx.runQuery(internal.webhooks.normalizeTicketId, {
+      id: body.ticketId,
+    });
     if (ticketId === null) return json({ error: "Unknown ticket id" }, 404);
     try {
-      const { leaseExpires } = await ctx.runMutation(api.mutations.tickets.heartbeat, {
-        ticketId,
-        ...(body.vmId !== undefined ? { vmId: String(body.vmId) } : {}),
-        ...(typeof body.progress === "string" ? { progressLog: body.progress } : {}),
-      });
+      const { leaseExpires } = await ctx.runMutation(
+        api.mutations.tickets.heartbeat,
+        {
+          ticketId,
+          ...(body.vmId !== undefined ? { vmId: String(body.vmId) } : {}),
+          ...(typeof body.progress === "string"
+            ? { progressLog: body.progress }
+            : {}),
+        },
+      );
       return json({ success: true, leaseExpires });
     } catch (error) {
       return json({ success: false, error: errorMessage(error) }, 409);
@@ -97,14 +121,17 @@ http.route({
   handler: httpAction(async (ctx, request) => {
     if (!isAgent(request)) return json({ error: "Unauthorized" }, 401);
     const body = await readJson(request);
-    if (body === null || body.vmId === undefined) return json({ error: "Expected { vmId, tenantId? }" }, 400);
+    if (body === null || body.vmId === undefined)
+      return json({ error: "Expected { vmId, tenantId? }" }, 400);
     const claimed = await ctx.runMutation(api.mutations.tickets.claimNext, {
       vmId: String(body.vmId),
       assigneeType: "agent",
       ...(typeof body.tenantId === "string" ? { tenantId: body.tenantId } : {}),
     });
     if (claimed === null) return json({ ticket: null });
-    const ticket = await ctx.runQuery(api.queries.tickets.getById, { ticketId: claimed.ticketId });
+    const ticket = await ctx.runQuery(api.queries.tickets.getById, {
+      ticketId: claimed.ticketId,
+    });
     return json({ ticket, leaseExpires: claimed.leaseExpires });
   }),
 });

@@ -31,7 +31,11 @@ export const vmState = v.union(
   v.literal("error"),
 );
 
-export const hitlRole = v.union(v.literal("user"), v.literal("assistant"), v.literal("system"));
+export const hitlRole = v.union(
+  v.literal("user"),
+  v.literal("assistant"),
+  v.literal("system"),
+);
 
 export default defineSchema({
   // ============================================
@@ -54,8 +58,7 @@ export default defineSchema({
     level: v.number(),
     description: v.optional(v.string()),
     createdAt: v.number(),
-  })
-    .index("by_name", ["name"]),
+  }).index("by_name", ["name"]),
 
   permissions: defineTable({
     name: v.string(),
@@ -101,56 +104,58 @@ export default defineSchema({
     description: v.optional(v.string()),
     projectId: v.optional(v.id("projects")),
     parentId: v.optional(v.id("tickets")),
-    
+
     // Status tracking
     state: ticketState,
     priority: v.optional(v.number()),
-    
+
     // Assignment
     assigneeId: v.optional(v.id("users")),
     assigneeType: v.optional(assigneeType),
     vmId: v.optional(v.string()),
-    
+
     // Lease management (for agent work)
     leaseExpires: v.optional(v.number()),
     lastHeartbeat: v.optional(v.number()),
-    
+
     // Dependencies (stored as arrays of ticket IDs)
     dependsOn: v.optional(v.array(v.id("tickets"))),
     blocks: v.optional(v.array(v.id("tickets"))),
-    
+
     // Git/PR tracking
     branchName: v.optional(v.string()),
     prUrl: v.optional(v.string()),
     filesInvolved: v.optional(v.array(v.string())),
-    
+
     // Results
     progressLog: v.optional(v.string()),
     result: v.optional(v.string()),
     error: v.optional(v.string()),
     outputs: v.optional(v.any()),
-    
+
     // Verification
-    verificationStatus: v.optional(v.union(
-      v.literal("pending"),
-      v.literal("passed"),
-      v.literal("failed"),
-      v.literal("skipped")
-    )),
+    verificationStatus: v.optional(
+      v.union(
+        v.literal("pending"),
+        v.literal("passed"),
+        v.literal("failed"),
+        v.literal("skipped"),
+      ),
+    ),
     holdReason: v.optional(v.string()),
     rejectionCount: v.optional(v.number()),
-    
+
     // Estimation
     estimatedHours: v.optional(v.number()),
     actualHours: v.optional(v.number()),
     estimatedScope: v.optional(v.string()),
-    
+
     // Design session reference
     designSession: v.optional(v.string()),
-    
+
     // Multi-tenancy
     tenantId: v.optional(v.string()),
-    
+
     // Timestamps
     createdAt: v.number(),
     updatedAt: v.number(),
@@ -179,43 +184,45 @@ export default defineSchema({
   hitlSessions: defineTable({
     ticketId: v.optional(v.id("tickets")),
     projectId: v.optional(v.id("projects")),
-    
-    type: v.optional(v.union(
-      v.literal("design"),
-      v.literal("review"),
-      v.literal("approval"),
-      v.literal("clarification")
-    )),
+
+    type: v.optional(
+      v.union(
+        v.literal("design"),
+        v.literal("review"),
+        v.literal("approval"),
+        v.literal("clarification"),
+      ),
+    ),
     state: v.union(
       v.literal("active"),
       v.literal("waiting"),
       v.literal("resolved"),
-      v.literal("cancelled")
+      v.literal("cancelled"),
     ),
-    
+
     // Project design fields
     projectName: v.optional(v.string()),
     description: v.optional(v.string()),
     projectType: v.optional(v.string()),
     repoUrl: v.optional(v.string()),
     supportingRepos: v.optional(v.any()), // JSON array
-    repoAnalysis: v.optional(v.any()),    // JSON object
-    
+    repoAnalysis: v.optional(v.any()), // JSON object
+
     // Spec generation
     draftSpec: v.optional(v.any()),
     finalSpec: v.optional(v.any()),
-    
+
     // Chat/QA
     question: v.optional(v.string()),
     response: v.optional(v.string()),
     context: v.optional(v.string()),
     chatHistory: v.optional(v.array(v.any())),
     clarificationCount: v.optional(v.number()),
-    
+
     // Assignment
     assigneeId: v.optional(v.id("users")),
     tenantId: v.optional(v.string()),
-    
+
     // Timestamps
     createdAt: v.number(),
     updatedAt: v.number(),
@@ -252,7 +259,7 @@ export default defineSchema({
     status: v.union(
       v.literal("pending"),
       v.literal("approved"),
-      v.literal("rejected")
+      v.literal("rejected"),
     ),
     approvedBy: v.optional(v.id("users")),
     ipAddress: v.optional(v.string()),
@@ -267,25 +274,26 @@ export default defineSchema({
   designSessions: defineTable({
     projectId: v.optional(v.id("projects")),
     name: v.optional(v.string()),
-    state: v.optional(v.union(
-      v.literal("draft"),
-      v.literal("generating"),
-      v.literal("complete"),
-      v.literal("failed")
-    )),
+    state: v.optional(
+      v.union(
+        v.literal("draft"),
+        v.literal("generating"),
+        v.literal("complete"),
+        v.literal("failed"),
+      ),
+    ),
     spec: v.optional(v.string()),
     ticketsGenerated: v.optional(v.number()),
     createdAt: v.number(),
     updatedAt: v.number(),
-  })
-    .index("by_project", ["projectId"]),
+  }).index("by_project", ["projectId"]),
 
   // ============================================
   // SECRETS
   // ============================================
   secrets: defineTable({
     type: v.string(),
-    value: v.string(),  // Should be encrypted in production
+    value: v.string(), // Should be encrypted in production
     description: v.optional(v.string()),
     tenantId: v.optional(v.string()),
     createdAt: v.number(),
@@ -305,10 +313,12 @@ export default defineSchema({
     state: vmState,
     assignedTicketId: v.optional(v.id("tickets")),
     lastHeartbeat: v.number(),
-    metrics: v.optional(v.object({
-      cpuPercent: v.optional(v.number()),
-      memoryMb: v.optional(v.number()),
-    })),
+    metrics: v.optional(
+      v.object({
+        cpuPercent: v.optional(v.number()),
+        memoryMb: v.optional(v.number()),
+      }),
+    ),
     createdAt: v.number(),
   })
     .index("by_state", ["state"])
@@ -328,17 +338,19 @@ export default defineSchema({
       v.literal("running"),
       v.literal("completed"),
       v.literal("failed"),
-      v.literal("cancelled")
+      v.literal("cancelled"),
     ),
     currentStep: v.string(),
-    steps: v.array(v.object({
-      name: v.string(),
-      status: v.string(),
-      startedAt: v.optional(v.number()),
-      completedAt: v.optional(v.number()),
-      error: v.optional(v.string()),
-      result: v.optional(v.any()),
-    })),
+    steps: v.array(
+      v.object({
+        name: v.string(),
+        status: v.string(),
+        startedAt: v.optional(v.number()),
+        completedAt: v.optional(v.number()),
+        error: v.optional(v.string()),
+        result: v.optional(v.any()),
+      }),
+    ),
     retryCount: v.optional(v.number()),
     maxRetries: v.optional(v.number()),
     createdAt: v.number(),

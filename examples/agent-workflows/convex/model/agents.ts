@@ -10,7 +10,11 @@ export type AgentType = AgentSession["agentType"];
 export const agentOutput = v.union(
   v.object({ agentType: v.literal("planner"), plan: v.string() }),
   v.object({ agentType: v.literal("coder"), code: v.string() }),
-  v.object({ agentType: v.literal("reviewer"), review: v.string(), approved: v.boolean() }),
+  v.object({
+    agentType: v.literal("reviewer"),
+    review: v.string(),
+    approved: v.boolean(),
+  }),
 );
 export type AgentOutput = Infer<typeof agentOutput>;
 
@@ -36,11 +40,17 @@ export async function createAgentSession(
   });
 }
 
-export async function getAgentSession(ctx: QueryCtx, sessionId: Id<"agentSessions">) {
+export async function getAgentSession(
+  ctx: QueryCtx,
+  sessionId: Id<"agentSessions">,
+) {
   return await ctx.db.get(sessionId);
 }
 
-export async function mustGetAgentSession(ctx: QueryCtx, sessionId: Id<"agentSessions">) {
+export async function mustGetAgentSession(
+  ctx: QueryCtx,
+  sessionId: Id<"agentSessions">,
+) {
   const session = await ctx.db.get(sessionId);
   if (session === null) throw new Error(`Agent session ${sessionId} not found`);
   return session;
@@ -48,7 +58,9 @@ export async function mustGetAgentSession(ctx: QueryCtx, sessionId: Id<"agentSes
 
 function mustBeRunning(session: AgentSession) {
   if (session.status !== "running") {
-    throw new Error(`Agent session ${session._id} is ${session.status}, not running`);
+    throw new Error(
+      `Agent session ${session._id} is ${session.status}, not running`,
+    );
   }
 }
 
@@ -60,21 +72,38 @@ export async function completeAgentSession(
 ): Promise<AgentSession> {
   mustBeRunning(session);
   if (output.agentType !== session.agentType) {
-    throw new Error(`A ${session.agentType} session cannot return ${output.agentType} output`);
+    throw new Error(
+      `A ${session.agentType} session cannot return ${output.agentType} output`,
+    );
   }
   const { agentType: _, ...fields } = output;
-  await ctx.db.patch(session._id, { ...fields, status: "completed", completedAt: Date.now() });
+  await ctx.db.patch(session._id, {
+    ...fields,
+    status: "completed",
+    completedAt: Date.now(),
+  });
   return (await ctx.db.get(session._id))!;
 }
 
 /** Marks a running session failed with its error. */
-export async function failAgentSession(ctx: MutationCtx, session: AgentSession, error: string) {
+export async function failAgentSession(
+  ctx: MutationCtx,
+  session: AgentSession,
+  error: string,
+) {
   mustBeRunning(session);
-  await ctx.db.patch(session._id, { status: "failed", error, completedAt: Date.now() });
+  await ctx.db.patch(session._id, {
+    status: "failed",
+    error,
+    completedAt: Date.now(),
+  });
 }
 
 /** The sessions of one workflow, oldest first (a workflow has a handful). */
-export async function listForWorkflow(ctx: QueryCtx, workflowId: Id<"workflows">) {
+export async function listForWorkflow(
+  ctx: QueryCtx,
+  workflowId: Id<"workflows">,
+) {
   return await ctx.db
     .query("agentSessions")
     .withIndex("by_workflow", (q) => q.eq("workflowId", workflowId))

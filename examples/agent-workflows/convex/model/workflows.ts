@@ -20,7 +20,8 @@ export async function createWorkflow(
   ctx: MutationCtx,
   args: { task: string; language: string; maxReviewRounds: number },
 ): Promise<Id<"workflows">> {
-  if (args.maxReviewRounds < 1) throw new Error("maxReviewRounds must be at least 1");
+  if (args.maxReviewRounds < 1)
+    throw new Error("maxReviewRounds must be at least 1");
   const now = Date.now();
   return await ctx.db.insert("workflows", {
     ...args,
@@ -36,7 +37,10 @@ export async function getWorkflow(ctx: QueryCtx, workflowId: Id<"workflows">) {
   return await ctx.db.get(workflowId);
 }
 
-export async function mustGetWorkflow(ctx: QueryCtx, workflowId: Id<"workflows">) {
+export async function mustGetWorkflow(
+  ctx: QueryCtx,
+  workflowId: Id<"workflows">,
+) {
   const workflow = await ctx.db.get(workflowId);
   if (workflow === null) throw new Error(`Workflow ${workflowId} not found`);
   return workflow;
@@ -55,17 +59,33 @@ async function update(
 }
 
 /** pending -> in_progress: starts the planner on the task. */
-export async function startWorkflow(ctx: MutationCtx, workflowId: Id<"workflows">) {
+export async function startWorkflow(
+  ctx: MutationCtx,
+  workflowId: Id<"workflows">,
+) {
   const workflow = await mustGetWorkflow(ctx, workflowId);
   if (workflow.status !== "pending") {
-    throw new Error(`Workflow ${workflowId} is ${workflow.status}, not pending`);
+    throw new Error(
+      `Workflow ${workflowId} is ${workflow.status}, not pending`,
+    );
   }
-  await update(ctx, workflow, { status: "in_progress", currentStep: "planner" });
-  return await createAgentSession(ctx, workflowId, { agentType: "planner" }, workflow.task);
+  await update(ctx, workflow, {
+    status: "in_progress",
+    currentStep: "planner",
+  });
+  return await createAgentSession(
+    ctx,
+    workflowId,
+    { agentType: "planner" },
+    workflow.task,
+  );
 }
 
 function mustBeAtStepOf(workflow: Workflow, session: AgentSession) {
-  if (workflow.status !== "in_progress" || workflow.currentStep !== session.agentType) {
+  if (
+    workflow.status !== "in_progress" ||
+    workflow.currentStep !== session.agentType
+  ) {
     throw new Error(
       `Workflow ${workflow._id} is ${workflow.status} at ${workflow.currentStep}, ` +
         `not waiting for a ${session.agentType}`,
@@ -89,7 +109,12 @@ export async function advanceAfter(ctx: MutationCtx, session: AgentSession) {
       return;
     case "coder":
       await update(ctx, workflow, { currentStep: "reviewer" });
-      await createAgentSession(ctx, workflow._id, { agentType: "reviewer" }, session.code ?? "");
+      await createAgentSession(
+        ctx,
+        workflow._id,
+        { agentType: "reviewer" },
+        session.code ?? "",
+      );
       return;
     case "reviewer":
       await afterReview(ctx, workflow, session);
@@ -125,17 +150,30 @@ async function afterReview(
 }
 
 /** Fails the workflow because its current step's session failed. */
-export async function failAfter(ctx: MutationCtx, session: AgentSession, error: string) {
+export async function failAfter(
+  ctx: MutationCtx,
+  session: AgentSession,
+  error: string,
+) {
   const workflow = await mustGetWorkflow(ctx, session.workflowId);
   mustBeAtStepOf(workflow, session);
-  await update(ctx, workflow, { status: "failed", error: `${session.agentType} failed: ${error}` });
+  await update(ctx, workflow, {
+    status: "failed",
+    error: `${session.agentType} failed: ${error}`,
+  });
 }
 
 /** Records a file an agent produced; only while the workflow runs. */
-export async function addArtifact(ctx: MutationCtx, workflowId: Id<"workflows">, path: string) {
+export async function addArtifact(
+  ctx: MutationCtx,
+  workflowId: Id<"workflows">,
+  path: string,
+) {
   const workflow = await mustGetWorkflow(ctx, workflowId);
   if (workflow.status !== "in_progress") {
-    throw new Error(`Workflow ${workflowId} is ${workflow.status}, not in progress`);
+    throw new Error(
+      `Workflow ${workflowId} is ${workflow.status}, not in progress`,
+    );
   }
   if (!workflow.artifacts.includes(path)) {
     await update(ctx, workflow, { artifacts: [...workflow.artifacts, path] });

@@ -23,16 +23,36 @@ export type ToolAction = Infer<typeof toolAction>;
 export const runEvent = v.object({ type: v.string(), data: v.any() });
 export type RunEvent = Infer<typeof runEvent>;
 
-export async function insertState(ctx: MutationCtx, at: ModelDay, state: unknown) {
+export async function insertState(
+  ctx: MutationCtx,
+  at: ModelDay,
+  state: unknown,
+) {
   return await ctx.db.insert("states", { ...at, state, timestamp: Date.now() });
 }
 
-export async function insertAction(ctx: MutationCtx, at: ModelDay, action: ToolAction) {
-  return await ctx.db.insert("actions", { ...at, ...action, timestamp: Date.now() });
+export async function insertAction(
+  ctx: MutationCtx,
+  at: ModelDay,
+  action: ToolAction,
+) {
+  return await ctx.db.insert("actions", {
+    ...at,
+    ...action,
+    timestamp: Date.now(),
+  });
 }
 
-export async function insertMetrics(ctx: MutationCtx, at: ModelDay, metrics: unknown) {
-  return await ctx.db.insert("metrics", { ...at, metrics, timestamp: Date.now() });
+export async function insertMetrics(
+  ctx: MutationCtx,
+  at: ModelDay,
+  metrics: unknown,
+) {
+  return await ctx.db.insert("metrics", {
+    ...at,
+    metrics,
+    timestamp: Date.now(),
+  });
 }
 
 export async function insertEvent(
@@ -41,14 +61,25 @@ export async function insertEvent(
   day: number,
   event: RunEvent,
 ) {
-  return await ctx.db.insert("events", { runId, day, ...event, timestamp: Date.now() });
+  return await ctx.db.insert("events", {
+    runId,
+    day,
+    ...event,
+    timestamp: Date.now(),
+  });
 }
 
 /** The newest snapshot of one model in a run, or null before its first day. */
-export async function getCurrentState(ctx: QueryCtx, runId: Id<"runs">, modelId: string) {
+export async function getCurrentState(
+  ctx: QueryCtx,
+  runId: Id<"runs">,
+  modelId: string,
+) {
   return await ctx.db
     .query("states")
-    .withIndex("by_run_model", (q) => q.eq("runId", runId).eq("modelId", modelId))
+    .withIndex("by_run_model", (q) =>
+      q.eq("runId", runId).eq("modelId", modelId),
+    )
     .order("desc")
     .first();
 }

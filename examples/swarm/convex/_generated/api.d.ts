@@ -9,6 +9,7 @@
  */
 
 import type * as crons from "../crons.js";
+import type * as demo from "../demo.js";
 import type * as external_claudeActions from "../external/claudeActions.js";
 import type * as external_vmActions from "../external/vmActions.js";
 import type * as http from "../http.js";
@@ -34,6 +35,7 @@ import type {
 
 declare const fullApi: ApiFromModules<{
   crons: typeof crons;
+  demo: typeof demo;
   "external/claudeActions": typeof external_claudeActions;
   "external/vmActions": typeof external_vmActions;
   http: typeof http;

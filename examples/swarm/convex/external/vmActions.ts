@@ -8,7 +8,11 @@ interface SpawnResult {
 }
 
 function isSpawnResult(value: unknown): value is SpawnResult {
-  return typeof value === "object" && value !== null && typeof (value as SpawnResult).ip === "string";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as SpawnResult).ip === "string"
+  );
 }
 
 /**
@@ -20,18 +24,26 @@ export const spawnVmForTicket = action({
   args: { ticketId: v.id("tickets"), vmNumber: v.number() },
   handler: async (ctx, { ticketId, vmNumber }) => {
     const hostUrl = process.env.SWARM_VM_API_URL;
-    if (hostUrl === undefined) throw new Error("Set SWARM_VM_API_URL to the VM host's API");
+    if (hostUrl === undefined)
+      throw new Error("Set SWARM_VM_API_URL to the VM host's API");
     const vmId = String(vmNumber);
-    await ctx.runMutation(internal.mutations.tickets.claimForVm, { ticketId, vmId });
+    await ctx.runMutation(internal.mutations.tickets.claimForVm, {
+      ticketId,
+      vmId,
+    });
     try {
       const response = await fetch(`${hostUrl}/api/vms/spawn`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ vmNumber, ticketId }),
       });
-      if (!response.ok) throw new Error(`VM spawn failed: ${response.status} ${response.statusText}`);
+      if (!response.ok)
+        throw new Error(
+          `VM spawn failed: ${response.status} ${response.statusText}`,
+        );
       const result: unknown = await response.json();
-      if (!isSpawnResult(result)) throw new Error("VM host answered without an ip");
+      if (!isSpawnResult(result))
+        throw new Error("VM host answered without an ip");
       await ctx.runMutation(internal.mutations.vms.register, {
         vmId: vmNumber,
         namespace: `ns${vmNumber}`,

@@ -3,7 +3,8 @@ const encoder = new TextEncoder();
 function hexToBytes(hex: string): Uint8Array<ArrayBuffer> | null {
   if (hex.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(hex)) return null;
   const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  for (let i = 0; i < bytes.length; i++)
+    bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return bytes;
 }
 
@@ -26,5 +27,10 @@ export async function verifyGitHubSignature(
     false,
     ["verify"],
   );
-  return await crypto.subtle.verify("HMAC", key, signature, encoder.encode(rawBody));
+  return await crypto.subtle.verify(
+    "HMAC",
+    key,
+    signature,
+    encoder.encode(rawBody),
+  );
 }

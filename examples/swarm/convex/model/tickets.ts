@@ -13,7 +13,11 @@ export const LEASE_MS = 30 * 60 * 1000;
 export const MAX_RETRIES = 3;
 
 /** Ticket states in which someone is working on the ticket under a lease. */
-export const WORKING_STATES: readonly TicketState[] = ["claimed", "in_progress", "review"];
+export const WORKING_STATES: readonly TicketState[] = [
+  "claimed",
+  "in_progress",
+  "review",
+];
 
 export async function mustGetTicket(ctx: QueryCtx, ticketId: Id<"tickets">) {
   const ticket = await ctx.db.get(ticketId);
@@ -28,7 +32,11 @@ export interface Assignee {
 }
 
 /** Claims a pending ticket for an assignee under a fresh lease. */
-export async function claimTicket(ctx: MutationCtx, ticket: Ticket, assignee: Assignee) {
+export async function claimTicket(
+  ctx: MutationCtx,
+  ticket: Ticket,
+  assignee: Assignee,
+) {
   if (ticket.state !== "pending") {
     throw new Error(`Cannot claim ticket in state: ${ticket.state}`);
   }
@@ -51,7 +59,10 @@ export async function claimTicket(ctx: MutationCtx, ticket: Ticket, assignee: As
  * covers the whole pending range of the index, so two concurrent claimers conflict and one of
  * them re-runs: nobody gets a ticket twice.
  */
-export async function nextClaimable(ctx: QueryCtx, tenantId: string | undefined) {
+export async function nextClaimable(
+  ctx: QueryCtx,
+  tenantId: string | undefined,
+) {
   if (tenantId === undefined) {
     return await ctx.db
       .query("tickets")
@@ -61,7 +72,9 @@ export async function nextClaimable(ctx: QueryCtx, tenantId: string | undefined)
   }
   return await ctx.db
     .query("tickets")
-    .withIndex("by_state_tenant_priority", (q) => q.eq("state", "pending").eq("tenantId", tenantId))
+    .withIndex("by_state_tenant_priority", (q) =>
+      q.eq("state", "pending").eq("tenantId", tenantId),
+    )
     .order("desc")
     .first();
 }
@@ -71,11 +84,17 @@ export async function nextClaimable(ctx: QueryCtx, tenantId: string | undefined)
  * now all completed to `pending`. Follows the `blocks` edges recorded at creation instead of
  * scanning the blocked tickets.
  */
-export async function unblockDependents(ctx: MutationCtx, completed: Ticket, now: number) {
+export async function unblockDependents(
+  ctx: MutationCtx,
+  completed: Ticket,
+  now: number,
+) {
   for (const dependentId of completed.blocks ?? []) {
     const dependent = await ctx.db.get(dependentId);
     if (dependent === null || dependent.state !== "blocked") continue;
-    const deps = await Promise.all((dependent.dependsOn ?? []).map((id) => ctx.db.get(id)));
+    const deps = await Promise.all(
+      (dependent.dependsOn ?? []).map((id) => ctx.db.get(id)),
+    );
     if (deps.every((dep) => dep?.state === "completed")) {
       await ctx.db.patch(dependentId, { state: "pending", updatedAt: now });
     }
@@ -83,13 +102,22 @@ export async function unblockDependents(ctx: MutationCtx, completed: Ticket, now
 }
 
 /** Counts tickets in one state (optionally of one tenant) by reading an index range. */
-export async function countInState(ctx: QueryCtx, state: TicketState, tenantId?: string) {
+export async function countInState(
+  ctx: QueryCtx,
+  state: TicketState,
+  tenantId?: string,
+) {
   const tickets =
     tenantId === undefined
-      ? await ctx.db.query("tickets").withIndex("by_state", (q) => q.eq("state", state)).collect()
+      ? await ctx.db
+          .query("tickets")
+          .withIndex("by_state", (q) => q.eq("state", state))
+          .collect()
       : await ctx.db
           .query("tickets")
-          .withIndex("by_state_tenant", (q) => q.eq("state", state).eq("tenantId", tenantId))
+          .withIndex("by_state_tenant", (q) =>
+            q.eq("state", state).eq("tenantId", tenantId),
+          )
           .collect();
   return tickets.length;
 }
@@ -130,7 +158,10 @@ export async function failTicket(
 export async function recordProgress(
   ctx: MutationCtx,
   ticket: Ticket,
-  progress: { progressLog?: string; state?: "claimed" | "in_progress" | "review" },
+  progress: {
+    progressLog?: string;
+    state?: "claimed" | "in_progress" | "review";
+  },
 ) {
   if (!WORKING_STATES.includes(ticket.state)) {
     throw new Error(`Cannot report progress on a ${ticket.state} ticket`);
@@ -139,7 +170,9 @@ export async function recordProgress(
   await ctx.db.patch(ticket._id, {
     updatedAt: now,
     lastHeartbeat: now,
-    ...(progress.progressLog !== undefined ? { progressLog: progress.progressLog } : {}),
+    ...(progress.progressLog !== undefined
+      ? { progressLog: progress.progressLog }
+      : {}),
     ...(progress.state !== undefined ? { state: progress.state } : {}),
   });
 }

@@ -10,7 +10,12 @@ async function logEvent(
   eventType: string,
   payload?: unknown,
 ) {
-  await ctx.db.insert("hitlEvents", { sessionId, eventType, payload, createdAt: Date.now() });
+  await ctx.db.insert("hitlEvents", {
+    sessionId,
+    eventType,
+    payload,
+    createdAt: Date.now(),
+  });
 }
 
 export const createSession = mutation({
@@ -69,7 +74,9 @@ export const sendMessage = mutation({
     });
     await ctx.db.patch(sessionId, {
       updatedAt: now,
-      ...(role === "user" ? { state: "active" as const } : { state: "waiting" as const }),
+      ...(role === "user"
+        ? { state: "active" as const }
+        : { state: "waiting" as const }),
     });
     return messageId;
   },
@@ -86,7 +93,12 @@ export const resolve = mutation({
     const session = await ctx.db.get(sessionId);
     if (session === null) throw new Error("HITL session not found");
     const now = Date.now();
-    await ctx.db.patch(sessionId, { state, response, resolvedAt: now, updatedAt: now });
+    await ctx.db.patch(sessionId, {
+      state,
+      response,
+      resolvedAt: now,
+      updatedAt: now,
+    });
     await logEvent(ctx, sessionId, `session_${state}`);
     return null;
   },

@@ -28,7 +28,8 @@ export const setState = mutation({
   args: { projectId: v.id("projects"), state: projectState },
   returns: v.null(),
   handler: async (ctx, { projectId, state }) => {
-    if ((await ctx.db.get(projectId)) === null) throw new Error("Project not found");
+    if ((await ctx.db.get(projectId)) === null)
+      throw new Error("Project not found");
     await ctx.db.patch(projectId, { state, updatedAt: Date.now() });
     return null;
   },

@@ -26,7 +26,9 @@ export const create = mutation({
   returns: v.id("tickets"),
   handler: async (ctx, args) => {
     const now = Date.now();
-    const dependencies = await Promise.all((args.dependsOn ?? []).map((id) => mustGetTicket(ctx, id)));
+    const dependencies = await Promise.all(
+      (args.dependsOn ?? []).map((id) => mustGetTicket(ctx, id)),
+    );
     const ticketId = await ctx.db.insert("tickets", {
       ...args,
       state: "draft",
@@ -34,7 +36,9 @@ export const create = mutation({
       updatedAt: now,
     });
     for (const dependency of dependencies) {
-      await ctx.db.patch(dependency._id, { blocks: [...(dependency.blocks ?? []), ticketId] });
+      await ctx.db.patch(dependency._id, {
+        blocks: [...(dependency.blocks ?? []), ticketId],
+      });
     }
     return ticketId;
   },
@@ -44,7 +48,12 @@ export const create = mutation({
 export const setState = mutation({
   args: {
     ticketId: v.id("tickets"),
-    state: v.union(v.literal("draft"), v.literal("pending"), v.literal("blocked"), v.literal("hold")),
+    state: v.union(
+      v.literal("draft"),
+      v.literal("pending"),
+      v.literal("blocked"),
+      v.literal("hold"),
+    ),
     holdReason: v.optional(v.string()),
   },
   returns: v.null(),
@@ -82,7 +91,12 @@ export const claimForVm = internalMutation({
   args: { ticketId: v.id("tickets"), vmId: v.string() },
   handler: async (ctx, { ticketId, vmId }) => {
     const ticket = await mustGetTicket(ctx, ticketId);
-    return { leaseExpires: await claimTicket(ctx, ticket, { vmId, assigneeType: "agent" }) };
+    return {
+      leaseExpires: await claimTicket(ctx, ticket, {
+        vmId,
+        assigneeType: "agent",
+      }),
+    };
   },
 });
 
@@ -109,7 +123,13 @@ export const updateProgress = mutation({
   args: {
     ticketId: v.id("tickets"),
     progressLog: v.optional(v.string()),
-    state: v.optional(v.union(v.literal("claimed"), v.literal("in_progress"), v.literal("review"))),
+    state: v.optional(
+      v.union(
+        v.literal("claimed"),
+        v.literal("in_progress"),
+        v.literal("review"),
+      ),
+    ),
   },
   returns: v.null(),
   handler: async (ctx, { ticketId, ...progress }) => {
@@ -123,7 +143,9 @@ export const logProgress = internalMutation({
   args: { ticketId: v.id("tickets"), progressLog: v.string() },
   returns: v.null(),
   handler: async (ctx, { ticketId, progressLog }) => {
-    await recordProgress(ctx, await mustGetTicket(ctx, ticketId), { progressLog });
+    await recordProgress(ctx, await mustGetTicket(ctx, ticketId), {
+      progressLog,
+    });
     return null;
   },
 });
@@ -182,7 +204,9 @@ export const heartbeat = mutation({
       throw new Error(`Ticket is ${ticket.state}; its lease has ended`);
     }
     if (vmId !== undefined && ticket.vmId !== vmId) {
-      throw new Error(`Ticket is held by ${ticket.vmId ?? "nobody"}, not ${vmId}`);
+      throw new Error(
+        `Ticket is held by ${ticket.vmId ?? "nobody"}, not ${vmId}`,
+      );
     }
     const now = Date.now();
     const leaseExpires = now + LEASE_MS;

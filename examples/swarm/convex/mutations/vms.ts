@@ -26,7 +26,12 @@ export const register = internalMutation({
       await ctx.db.patch(existing._id, { ...args, state, lastHeartbeat: now });
       return existing._id;
     }
-    return await ctx.db.insert("vms", { ...args, state, lastHeartbeat: now, createdAt: now });
+    return await ctx.db.insert("vms", {
+      ...args,
+      state,
+      lastHeartbeat: now,
+      createdAt: now,
+    });
   },
 });
 

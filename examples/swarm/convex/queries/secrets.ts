@@ -8,7 +8,9 @@ export const getValue = internalQuery({
   handler: async (ctx, { type, tenantId }) => {
     const secret = await ctx.db
       .query("secrets")
-      .withIndex("by_type_tenant", (q) => q.eq("type", type).eq("tenantId", tenantId))
+      .withIndex("by_type_tenant", (q) =>
+        q.eq("type", type).eq("tenantId", tenantId),
+      )
       .first();
     return secret?.value ?? null;
   },

@@ -28,7 +28,9 @@ export const getAvailable = query({
     }
     return await ctx.db
       .query("tickets")
-      .withIndex("by_state_tenant_priority", (q) => q.eq("state", "pending").eq("tenantId", tenantId))
+      .withIndex("by_state_tenant_priority", (q) =>
+        q.eq("state", "pending").eq("tenantId", tenantId),
+      )
       .order("desc")
       .take(take);
   },
@@ -94,21 +96,40 @@ export const listByState = query({
 export const getStats = query({
   args: { tenantId: v.optional(v.string()) },
   handler: async (ctx, { tenantId }) => {
-    const count = (state: Parameters<typeof countInState>[1]) => countInState(ctx, state, tenantId);
-    const [draft, pending, claimed, inProgress, review, completed, failed, blocked, hold] =
-      await Promise.all([
-        count("draft"),
-        count("pending"),
-        count("claimed"),
-        count("in_progress"),
-        count("review"),
-        count("completed"),
-        count("failed"),
-        count("blocked"),
-        count("hold"),
-      ]);
+    const count = (state: Parameters<typeof countInState>[1]) =>
+      countInState(ctx, state, tenantId);
+    const [
+      draft,
+      pending,
+      claimed,
+      inProgress,
+      review,
+      completed,
+      failed,
+      blocked,
+      hold,
+    ] = await Promise.all([
+      count("draft"),
+      count("pending"),
+      count("claimed"),
+      count("in_progress"),
+      count("review"),
+      count("completed"),
+      count("failed"),
+      count("blocked"),
+      count("hold"),
+    ]);
     return {
-      total: draft + pending + claimed + inProgress + review + completed + failed + blocked + hold,
+      total:
+        draft +
+        pending +
+        claimed +
+        inProgress +
+        review +
+        completed +
+        failed +
+        blocked +
+        hold,
       draft,
       pending,
       claimed,

@@ -14,14 +14,29 @@ function sign(body: string) {
 }
 
 function mergedPullRequest() {
-  return JSON.stringify({ action: "closed", pull_request: { merged: true, html_url: PR_URL } });
+  return JSON.stringify({
+    action: "closed",
+    pull_request: { merged: true, html_url: PR_URL },
+  });
 }
 
 async function workingTicket(t: ReturnType<typeof convexTest>) {
-  const ticketId = await t.mutation(api.mutations.tickets.create, { title: "PR ticket" });
-  await t.mutation(api.mutations.tickets.setState, { ticketId, state: "pending" });
-  await t.mutation(api.mutations.tickets.claim, { ticketId, vmId: "vm-3", assigneeType: "agent" });
-  await t.mutation(api.mutations.tickets.updateProgress, { ticketId, state: "review" });
+  const ticketId = await t.mutation(api.mutations.tickets.create, {
+    title: "PR ticket",
+  });
+  await t.mutation(api.mutations.tickets.setState, {
+    ticketId,
+    state: "pending",
+  });
+  await t.mutation(api.mutations.tickets.claim, {
+    ticketId,
+    vmId: "vm-3",
+    assigneeType: "agent",
+  });
+  await t.mutation(api.mutations.tickets.updateProgress, {
+    ticketId,
+    state: "review",
+  });
   await t.run(async (ctx) => ctx.db.patch(ticketId, { prUrl: PR_URL }));
   return ticketId;
 }
@@ -41,12 +56,20 @@ describe("http endpoints", () => {
     const body = mergedPullRequest();
     const response = await t.fetch("/webhooks/github", {
       method: "POST",
-      headers: { "X-GitHub-Event": "pull_request", "X-Hub-Signature-256": sign(body) },
+      headers: {
+        "X-GitHub-Event": "pull_request",
+        "X-Hub-Signature-256": sign(body),
+      },
       body,
     });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ received: true, completed: ticketId });
-    expect((await t.query(api.queries.tickets.getById, { ticketId }))?.state).toBe("completed");
+    expect(await response.json()).toEqual({
+      received: true,
+      completed: ticketId,
+    });
+    expect(
+      (await t.query(api.queries.tickets.getById, { ticketId }))?.state,
+    ).toBe("completed");
   });
 
   test("a webhook with a wrong or missing signature is refused and changes nothing", async () => {
@@ -58,22 +81,37 @@ describe("http endpoints", () => {
         method: "POST",
         headers: {
           "X-GitHub-Event": "pull_request",
-          ...(signature === undefined ? {} : { "X-Hub-Signature-256": signature }),
+          ...(signature === undefined
+            ? {}
+            : { "X-Hub-Signature-256": signature }),
         },
         body,
       });
       expect(response.status).toBe(401);
     }
-    expect((await t.query(api.queries.tickets.getById, { ticketId }))?.state).toBe("review");
+    expect(
+      (await t.query(api.queries.tickets.getById, { ticketId }))?.state,
+    ).toBe("review");
   });
 
   test("agents claim through /agent/claim and keep the lease through /agent/heartbeat", async () => {
     const t = convexTest(schema, modules);
-    const ticketId = await t.mutation(api.mutations.tickets.create, { title: "for an agent" });
-    await t.mutation(api.mutations.tickets.setState, { ticketId, state: "pending" });
-    const auth = { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" };
+    const ticketId = await t.mutation(api.mutations.tickets.create, {
+      title: "for an agent",
+    });
+    await t.mutation(api.mutations.tickets.setState, {
+      ticketId,
+      state: "pending",
+    });
+    const auth = {
+      Authorization: `Bearer ${TOKEN}`,
+      "Content-Type": "application/json",
+    };
 
-    const unauthorized = await t.fetch("/agent/claim", { method: "POST", body: "{}" });
+    const unauthorized = await t.fetch("/agent/claim", {
+      method: "POST",
+      body: "{}",
+    });
     expect(unauthorized.status).toBe(401);
 
     const claim = await t.fetch("/agent/claim", {
@@ -81,7 +119,9 @@ describe("http endpoints", () => {
       headers: auth,
       body: JSON.stringify({ vmId: 4 }),
     });
-    const claimed = (await claim.json()) as { ticket: { _id: string; vmId: string } };
+    const claimed = (await claim.json()) as {
+      ticket: { _id: string; vmId: string };
+    };
     expect(claimed.ticket).toMatchObject({ _id: ticketId, vmId: "4" });
 
     const beat = await t.fetch("/agent/heartbeat", {
@@ -90,9 +130,15 @@ describe("http endpoints", () => {
       body: JSON.stringify({ ticketId, vmId: 4, progress: "halfway" }),
     });
     expect(beat.status).toBe(200);
-    expect((await t.query(api.queries.tickets.getById, { ticketId }))?.progressLog).toBe("halfway");
+    expect(
+      (await t.query(api.queries.tickets.getById, { ticketId }))?.progressLog,
+    ).toBe("halfway");
 
-    const none = await t.fetch("/agent/claim", { method: "POST", headers: auth, body: JSON.stringify({ vmId: 5 }) });
+    const none = await t.fetch("/agent/claim", {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ vmId: 5 }),
+    });
     expect(await none.json()).toEqual({ ticket: null });
 
     const stranger = await t.fetch("/agent/heartbeat", {

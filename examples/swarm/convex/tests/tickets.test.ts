@@ -25,8 +25,13 @@ describe("tickets", () => {
   test("claim ticket - success", async () => {
     const t = convexTest(schema, modules);
 
-    const ticketId = await t.mutation(api.mutations.tickets.create, { title: "Test Ticket" });
-    await t.mutation(api.mutations.tickets.setState, { ticketId, state: "pending" });
+    const ticketId = await t.mutation(api.mutations.tickets.create, {
+      title: "Test Ticket",
+    });
+    await t.mutation(api.mutations.tickets.setState, {
+      ticketId,
+      state: "pending",
+    });
 
     const result = await t.mutation(api.mutations.tickets.claim, {
       ticketId,
@@ -44,8 +49,13 @@ describe("tickets", () => {
   test("claim ticket - already claimed", async () => {
     const t = convexTest(schema, modules);
 
-    const ticketId = await t.mutation(api.mutations.tickets.create, { title: "Test Ticket" });
-    await t.mutation(api.mutations.tickets.setState, { ticketId, state: "pending" });
+    const ticketId = await t.mutation(api.mutations.tickets.create, {
+      title: "Test Ticket",
+    });
+    await t.mutation(api.mutations.tickets.setState, {
+      ticketId,
+      state: "pending",
+    });
     await t.mutation(api.mutations.tickets.claim, {
       ticketId,
       vmId: "vm-1",
@@ -68,7 +78,10 @@ describe("tickets", () => {
         title: `p${priority}`,
         priority,
       });
-      await t.mutation(api.mutations.tickets.setState, { ticketId, state: "pending" });
+      await t.mutation(api.mutations.tickets.setState, {
+        ticketId,
+        state: "pending",
+      });
     }
     const titles = [];
     for (let i = 0; i < 3; i++) {
@@ -80,7 +93,10 @@ describe("tickets", () => {
     }
     expect(titles).toEqual(["p5", "p3", "p1"]);
     expect(
-      await t.mutation(api.mutations.tickets.claimNext, { vmId: "vm-9", assigneeType: "agent" }),
+      await t.mutation(api.mutations.tickets.claimNext, {
+        vmId: "vm-9",
+        assigneeType: "agent",
+      }),
     ).toBeNull();
   });
 
@@ -92,7 +108,10 @@ describe("tickets", () => {
         priority: i % 3,
         tenantId: "acme",
       });
-      await t.mutation(api.mutations.tickets.setState, { ticketId, state: "pending" });
+      await t.mutation(api.mutations.tickets.setState, {
+        ticketId,
+        state: "pending",
+      });
     }
     const claims = await Promise.all(
       Array.from({ length: 15 }, (_, i) =>
@@ -103,20 +122,33 @@ describe("tickets", () => {
         }),
       ),
     );
-    const won = claims.flatMap((claim) => (claim === null ? [] : [claim.ticketId]));
+    const won = claims.flatMap((claim) =>
+      claim === null ? [] : [claim.ticketId],
+    );
     expect(won).toHaveLength(10);
     expect(new Set(won).size).toBe(10);
-    const stats = await t.query(api.queries.tickets.getStats, { tenantId: "acme" });
+    const stats = await t.query(api.queries.tickets.getStats, {
+      tenantId: "acme",
+    });
     expect(stats).toMatchObject({ total: 10, pending: 0, claimed: 10 });
   });
 
   test("a retryable failure returns the ticket to pending until the retries run out", async () => {
     const t = convexTest(schema, modules);
-    const ticketId = await t.mutation(api.mutations.tickets.create, { title: "flaky" });
-    await t.mutation(api.mutations.tickets.setState, { ticketId, state: "pending" });
+    const ticketId = await t.mutation(api.mutations.tickets.create, {
+      title: "flaky",
+    });
+    await t.mutation(api.mutations.tickets.setState, {
+      ticketId,
+      state: "pending",
+    });
     const states = [];
     for (let attempt = 0; attempt < 3; attempt++) {
-      await t.mutation(api.mutations.tickets.claim, { ticketId, vmId: "vm-0", assigneeType: "agent" });
+      await t.mutation(api.mutations.tickets.claim, {
+        ticketId,
+        vmId: "vm-0",
+        assigneeType: "agent",
+      });
       const { state } = await t.mutation(api.mutations.tickets.fail, {
         ticketId,
         error: `boom ${attempt}`,
@@ -126,13 +158,22 @@ describe("tickets", () => {
     }
     expect(states).toEqual(["pending", "pending", "failed"]);
     const ticket = await t.query(api.queries.tickets.getById, { ticketId });
-    expect(ticket).toMatchObject({ state: "failed", rejectionCount: 3, error: "boom 2" });
+    expect(ticket).toMatchObject({
+      state: "failed",
+      rejectionCount: 3,
+      error: "boom 2",
+    });
   });
 
   test("heartbeat extends the lease only for the VM holding the ticket", async () => {
     const t = convexTest(schema, modules);
-    const ticketId = await t.mutation(api.mutations.tickets.create, { title: "long" });
-    await t.mutation(api.mutations.tickets.setState, { ticketId, state: "pending" });
+    const ticketId = await t.mutation(api.mutations.tickets.create, {
+      title: "long",
+    });
+    await t.mutation(api.mutations.tickets.setState, {
+      ticketId,
+      state: "pending",
+    });
     const { leaseExpires } = await t.mutation(api.mutations.tickets.claim, {
       ticketId,
       vmId: "vm-1",
