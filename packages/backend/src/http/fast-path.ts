@@ -21,12 +21,15 @@ export function bufferedBody(request: Request): Buffer | undefined {
   return requestBodies.get(request);
 }
 
-/** Records the signal that aborts when the client of `request` goes away (Node adapter only). */
+/**
+ * Records the signal that aborts when the client of `request` goes away or the server shuts
+ * down (Node adapter only).
+ */
 export function setClientSignal(request: Request, signal: AbortSignal): void {
   requestSignals.set(request, signal);
 }
 
-/** Aborts when the client goes away: the adapter's signal, else `request.signal`. */
+/** Aborts when the client goes away or the server shuts down; else `request.signal`. */
 export function clientSignal(request: Request): AbortSignal {
   return requestSignals.get(request) ?? request.signal;
 }

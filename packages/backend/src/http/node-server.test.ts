@@ -116,6 +116,27 @@ describe("NodeHttpServer", () => {
     expect(status).toBe(404);
   });
 
+  test("close ends a long-poll in flight at once through its client signal", async () => {
+    const server = new NodeHttpServer({
+      fetch: (request) =>
+        new Promise((resolve) => {
+          clientSignal(request).addEventListener("abort", () =>
+            resolve(new Response("released")),
+          );
+        }),
+      logger: silentLogger,
+      port: 0,
+      maxBodyBytes: 10,
+    });
+    const port = await server.listen();
+    const response = fetch(`http://127.0.0.1:${port}/`).then((r) => r.text());
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = performance.now();
+    await server.close(5_000);
+    expect(await response).toBe("released");
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
   test("close waits for a request in flight, then stops listening", async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));

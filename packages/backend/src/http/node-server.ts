@@ -44,6 +44,8 @@ export class NodeHttpServer {
   readonly #options: NodeHttpServerOptions;
   readonly #server: http.Server;
   readonly #inFlight = new Set<Promise<void>>();
+  /** One per request in flight; aborted when its client leaves or the server closes. */
+  readonly #aborters = new Set<AbortController>();
 
   constructor(options: NodeHttpServerOptions) {
     this.#options = options;
@@ -82,8 +84,9 @@ export class NodeHttpServer {
   }
 
   /**
-   * Stops accepting connections, closes idle keep-alive sockets, waits up to `drainMs` for
-   * requests in flight, then cuts whatever is left. Safe to call twice.
+   * Stops accepting connections, closes idle keep-alive sockets, aborts the client signal of
+   * every request in flight (long-polls answer at once; other work finishes), waits up to
+   * `drainMs` for them, then cuts whatever is left. Safe to call twice.
    */
   async close(drainMs = DEFAULT_DRAIN_MS): Promise<void> {
     if (!this.#server.listening) return;
@@ -91,6 +94,7 @@ export class NodeHttpServer {
       this.#server.close(() => resolve()),
     );
     this.#server.closeIdleConnections();
+    for (const aborter of this.#aborters) aborter.abort();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, drainMs);
@@ -111,7 +115,9 @@ export class NodeHttpServer {
     res: http.ServerResponse,
   ): Promise<void> {
     const aborter = new AbortController();
+    this.#aborters.add(aborter);
     res.on("close", () => {
+      this.#aborters.delete(aborter);
       if (!res.writableFinished) aborter.abort();
     });
     let response: Response;
