@@ -198,15 +198,17 @@ describe("FunctionRunner", () => {
     expect(await value("messages:count")).toBe(8);
   });
 
-  test("runs nested calls inside the caller's transaction", async () => {
+  test("runs nested calls as sub-transactions that roll back on failure", async () => {
     const result = (await value("messages:nested")) as {
       caught: unknown;
       count: number;
+      rolledBack: boolean;
     };
     expect(result.caught).toEqual({
       code: "NOPE",
       n: { $integer: "AQAAAAAAAAA=" },
     });
+    expect(result.rolledBack).toBe(true);
     const all = (await value("messages:list")) as unknown[];
     expect(result.count).toBe(all.length);
   });

@@ -5,31 +5,16 @@
  */
 import type { Transaction } from "../engine/transaction.js";
 
-/** The engine methods sub-transactions need (requested in `engine/README.md`). */
-interface SubtransactionSupport {
-  beginSubtransaction(): void;
-  commitSubtransaction(): void;
-  rollbackSubtransaction(): void;
-}
-
 export interface Subtransaction {
   commit(): void;
   rollback(): void;
 }
 
-/**
- * Starts a sub-transaction of `tx`. When the engine offers no sub-transactions, the callee's
- * writes stay in the caller's transaction even if the callee fails.
- */
+/** Starts a sub-transaction of `tx`; exactly one of `commit`/`rollback` must follow. */
 export function beginSubtransaction(tx: Transaction): Subtransaction {
-  const support = tx as Transaction & Partial<SubtransactionSupport>;
-  if (typeof support.beginSubtransaction !== "function") {
-    // TODO(issue-3): remove once the engine implements sub-transactions (engine/README.md).
-    return { commit: () => {}, rollback: () => {} };
-  }
-  support.beginSubtransaction();
+  tx.beginSubtransaction();
   return {
-    commit: () => support.commitSubtransaction?.(),
-    rollback: () => support.rollbackSubtransaction?.(),
+    commit: () => tx.commitSubtransaction(),
+    rollback: () => tx.rollbackSubtransaction(),
   };
 }

@@ -76,13 +76,19 @@ export const increment = mutation({
     else await ctx.db.patch(counter._id, { n: counter.n + 1 });
   },
 });
+export const writeThenFail = mutation({
+  handler: async (ctx) => {
+    await ctx.db.insert("messages", { body: "rolled back" });
+    throw new ConvexError({ code: "NOPE", n: 1n });
+  },
+});
 export const nested = mutation({
   handler: async (ctx) => {
     const id = await ctx.runMutation(api.messages.send, { body: "nested" });
     let caught = null;
-    try { await ctx.runMutation(api.messages.convexError, {}); } catch (e) { caught = e.data; }
+    try { await ctx.runMutation(api.messages.writeThenFail, {}); } catch (e) { caught = e.data; }
     const all = await ctx.runQuery(api.messages.list, {});
-    return { id, caught, count: all.length };
+    return { id, caught, count: all.length, rolledBack: all.every((m) => m.body !== "rolled back") };
   },
 });
 export const fromAction = action({
