@@ -11,6 +11,8 @@ import { SyncServer } from "./sync-server.js";
 import type { SyncSession } from "./sync-session.js";
 
 const KEYS = ["a", "b", "c"];
+/** Subscribes `kv:greeting`, which reads auth only while the key "personal" is set. */
+const GREETING = "greeting";
 
 type Op =
   | { type: "subscribe"; client: number; query: number; key: string | null }
@@ -24,7 +26,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     type: fc.constant("subscribe" as const),
     client: fc.nat(2),
     query: fc.nat(3),
-    key: fc.option(fc.constantFrom(...KEYS), { nil: null }),
+    key: fc.option(fc.constantFrom(...KEYS, GREETING), { nil: null }),
   }),
   fc.record({
     type: fc.constant("unsubscribe" as const),
@@ -33,7 +35,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   }),
   fc.record({
     type: fc.constant("write" as const),
-    key: fc.constantFrom(...KEYS),
+    key: fc.constantFrom(...KEYS, "personal"),
     value: fc.nat(9),
   }),
   fc.record({
@@ -53,6 +55,7 @@ class ViewingClient {
   /** queryId → key it reads (null: the full list). */
   readonly specs = new Map<number, string | null>();
   querySetVersion = 0;
+  readonly subject: string | null;
   requestId = 0;
   readonly #backend: FakeBackend;
 
@@ -73,6 +76,18 @@ class ViewingClient {
         lastCloseReason: null,
       }),
     );
+    // Clients 0 and 1 are signed-in users, client 2 stays anonymous.
+    this.subject = n < 2 ? `u${n}` : null;
+    if (this.subject !== null) {
+      void this.session.handleFrame(
+        JSON.stringify({
+          type: "Authenticate",
+          tokenType: "User",
+          value: `good:${this.subject}`,
+          baseVersion: 0,
+        }),
+      );
+    }
   }
 
   #apply(frame: Frame): void {
@@ -91,6 +106,10 @@ class ViewingClient {
     const key = this.specs.get(queryId);
     if (key === undefined)
       throw new Error(`query ${queryId} is not subscribed`);
+    if (key === GREETING) {
+      const personal = this.#backend.valueAt("personal", ts) !== null;
+      return personal ? `hello ${this.subject ?? "nobody"}` : "hello";
+    }
     if (key !== null) return this.#backend.valueAt(key, ts);
     return this.#backend
       .keysAt(ts)
@@ -146,12 +165,19 @@ async function apply(
       const add =
         op.key === null
           ? { type: "Add", queryId: op.query, udfPath: "kv:list", args: [{}] }
-          : {
-              type: "Add",
-              queryId: op.query,
-              udfPath: "kv:get",
-              args: [{ k: op.key }],
-            };
+          : op.key === GREETING
+            ? {
+                type: "Add",
+                queryId: op.query,
+                udfPath: "kv:greeting",
+                args: [{}],
+              }
+            : {
+                type: "Add",
+                queryId: op.query,
+                udfPath: "kv:get",
+                args: [{ k: op.key }],
+              };
       c.modify(add);
       return;
     }
@@ -187,7 +213,21 @@ describe("SyncSession with QueryHub (consistency)", () => {
   test("every Transition shows all of a client's queries as of its one end timestamp", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { maxLength: 40 }), (ops) => run(ops)),
-      { numRuns: 60 },
+      {
+        numRuns: 60,
+        examples: [
+          // Two users share an auth-free result, then a write makes it read auth.
+          [
+            [
+              { type: "subscribe", client: 0, query: 0, key: GREETING },
+              { type: "tick", turns: 3 },
+              { type: "subscribe", client: 1, query: 0, key: GREETING },
+              { type: "tick", turns: 3 },
+              { type: "write", key: "personal", value: 1 },
+            ],
+          ],
+        ],
+      },
     );
   });
 });
