@@ -32,7 +32,7 @@ beforeAll(async () => {
     logger: silentLogger,
     cacheDir,
     workers: 2,
-    limits: { queryMutationTimeoutMs: 250, queryMutationWallClockMs: 1000 },
+    limits: { queryMutationTimeoutMs: 250, queryMutationWallClockMs: 1500 },
   });
   runner.setEnvironmentVariables({ GREETING: "hello" });
   await runner.activate(manifest);
@@ -308,7 +308,7 @@ describe("FunctionRunner", () => {
   test("stops a query that awaits forever at its wall-clock limit", async () => {
     expect(await call("messages:hang")).toMatchObject({
       success: false,
-      errorMessage: "Function execution timed out (maximum duration: 1s)",
+      errorMessage: "Function execution timed out (maximum duration: 1.5s)",
     });
   });
 
