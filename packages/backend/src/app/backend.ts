@@ -25,7 +25,7 @@ import { SqlitePersistence } from "../storage/sqlite/sqlite-persistence.js";
 import { SyncServer } from "../sync/sync-server.js";
 import { createSyncUpgradeHandler } from "../sync/ws-transport.js";
 import type { BackendConfig } from "./backend-config.js";
-import { loadOrCreateCredentials } from "./credentials.js";
+import { deriveInstanceKey, loadOrCreateCredentials } from "./credentials.js";
 import { ManifestStore } from "./deployment-manifest.js";
 import { EnvironmentVariables } from "./environment-variables.js";
 import { PushService } from "./push-service.js";
@@ -114,7 +114,18 @@ export class Backend implements Service {
     const persistence = SqlitePersistence.open({
       path: path.join(dataDir, DATABASE_FILE),
     });
-    const database = await Database.open({ persistence, clock, logger });
+    // Cursors are sealed by both the engine and the runtime; one stable key keeps them valid
+    // across restarts.
+    const cursorSecret = deriveInstanceKey(
+      credentials,
+      "hull pagination cursors",
+    );
+    const database = await Database.open({
+      persistence,
+      clock,
+      logger,
+      cursorSecret,
+    });
     const moduleStore = new FileModuleStore(path.join(dataDir, MODULES_DIR));
     const runner: FunctionRunner = FunctionRunner.create({
       database,
@@ -122,6 +133,7 @@ export class Backend implements Service {
       logger,
       clock,
       cacheDir: path.join(dataDir, MODULE_CACHE_DIR),
+      cursorSecret,
       deploymentName: credentials.instanceName,
       cloudUrl: addresses.cloudOrigin,
       siteUrl: addresses.siteOrigin,

@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { loadOrCreateCredentials } from "./credentials.js";
+import { deriveInstanceKey, loadOrCreateCredentials } from "./credentials.js";
 
 const dirs: string[] = [];
 
@@ -61,5 +61,13 @@ describe("loadOrCreateCredentials", () => {
     await expect(
       loadOrCreateCredentials(dir, { instanceName: "Bad|Name" }),
     ).rejects.toThrow(/Invalid instance name/);
+  });
+
+  test("derived keys are stable per secret and purpose", async () => {
+    const credentials = await loadOrCreateCredentials(await tempDir());
+    const a = deriveInstanceKey(credentials, "cursors");
+    expect(a).toHaveLength(32);
+    expect(deriveInstanceKey(credentials, "cursors")).toEqual(a);
+    expect(deriveInstanceKey(credentials, "other")).not.toEqual(a);
   });
 });

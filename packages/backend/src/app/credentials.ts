@@ -1,4 +1,4 @@
-import { randomBytes as cryptoRandomBytes } from "node:crypto";
+import { createHmac, randomBytes as cryptoRandomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import {
@@ -98,4 +98,20 @@ async function readTrimmed(file: string): Promise<string | null> {
     if ((error as { code?: unknown }).code === "ENOENT") return null;
     throw error;
   }
+}
+
+/**
+ * A 32-byte key for `purpose`, derived from the instance secret (HMAC-SHA256), so keys that must
+ * outlive a restart (pagination cursor sealing) need no storage of their own. Rotating the
+ * secret changes every derived key.
+ */
+export function deriveInstanceKey(
+  credentials: InstanceCredentials,
+  purpose: string,
+): Uint8Array {
+  return new Uint8Array(
+    createHmac("sha256", Buffer.from(credentials.instanceSecret, "hex"))
+      .update(purpose)
+      .digest(),
+  );
 }
