@@ -6,22 +6,26 @@ import { afterEach } from "vitest";
 import type { KeyInterval, Order } from "../storage/persistence.js";
 import type { Document, ObjectValue } from "../values/value.js";
 import type { Transaction } from "./transaction.js";
-import {
-  createTestDatabase,
-  type EngineFixture,
-  type PersistenceKind,
-  type TestDatabaseOptions,
+import type {
+  EngineFixture,
+  TestDatabaseOptions,
 } from "./testing/test-database.js";
 
 export interface EngineSuiteContext {
-  readonly kind: PersistenceKind;
+  readonly kind: string;
   /** A fresh database; disposed after the test. */
   create(options?: TestDatabaseOptions): Promise<EngineFixture>;
 }
 
+/** Makes a fresh fixture for one test. */
+export type EngineFixtureFactory = (
+  options?: TestDatabaseOptions,
+) => Promise<EngineFixture>;
+
 /** Builds the context of a suite run; registers the cleanup hook (call inside `describe`). */
 export function createEngineSuiteContext(
-  kind: PersistenceKind,
+  kind: string,
+  factory: EngineFixtureFactory,
 ): EngineSuiteContext {
   const open: EngineFixture[] = [];
   afterEach(async () => {
@@ -30,7 +34,7 @@ export function createEngineSuiteContext(
   return {
     kind,
     async create(options) {
-      const fixture = await createTestDatabase(kind, options);
+      const fixture = await factory(options);
       open.push(fixture);
       return fixture;
     },

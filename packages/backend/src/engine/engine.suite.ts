@@ -8,14 +8,27 @@ import { describeDurabilitySuite } from "./engine.durability.suite.js";
 import { describeOccSuite } from "./engine.occ.suite.js";
 import { describeSchemaSuite } from "./engine.schema.suite.js";
 import { describeSerializabilitySuite } from "./engine.serializability.suite.js";
-import { createEngineSuiteContext } from "./engine-suite-support.js";
+import {
+  createEngineSuiteContext,
+  type EngineFixtureFactory,
+} from "./engine-suite-support.js";
 import { describeTransactionSuite } from "./engine.transaction.suite.js";
-import type { PersistenceKind } from "./testing/test-database.js";
+import {
+  createTestDatabase,
+  type PersistenceKind,
+} from "./testing/test-database.js";
 
-/** Declares the engine suite over `kind` persistence (call at the top level of a test file). */
-export function runEngineSuite(kind: PersistenceKind): void {
+/**
+ * Declares the engine suite over `kind` persistence (call at the top level of a test file); for
+ * other persistences pass a `factory` (see `createEngineFixture`).
+ */
+export function runEngineSuite(
+  kind: PersistenceKind | string,
+  factory: EngineFixtureFactory = (options) =>
+    createTestDatabase(kind as PersistenceKind, options),
+): void {
   describe(`Database over ${kind} persistence`, () => {
-    const ctx = createEngineSuiteContext(kind);
+    const ctx = createEngineSuiteContext(kind, factory);
     describe("transactions", () => describeTransactionSuite(ctx));
     describe("committer", () => describeOccSuite(ctx));
     describe("serializability", () => describeSerializabilitySuite(ctx));

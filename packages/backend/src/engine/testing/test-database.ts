@@ -25,7 +25,8 @@ export const PERSISTENCE_KINDS: readonly PersistenceKind[] = [
 export type TestDatabaseOptions = Partial<Omit<DatabaseOptions, "persistence">>;
 
 export interface EngineFixture extends AsyncDisposable {
-  readonly kind: PersistenceKind;
+  /** The persistence's name (`memory`, `sqlite`, or what `createEngineFixture` was given). */
+  readonly kind: string;
   /** The current database (replaced by `reopen`). */
   readonly database: Database;
   readonly persistence: Persistence;
@@ -36,14 +37,17 @@ export interface EngineFixture extends AsyncDisposable {
   reopen(options?: TestDatabaseOptions): Promise<Database>;
 }
 
-interface StorageHandle {
+/** Where a fixture's data lives, for `createEngineFixture`. */
+export interface TestStorage {
+  /** Opens a persistence over the storage (again after a `reopen`). */
   open(): Promise<Persistence>;
   /** Whether `close()` loses the data (memory): then reopen reuses the live instance. */
   readonly volatile: boolean;
-  remove(): void;
+  /** Removes the storage after the last close. */
+  remove(): void | Promise<void>;
 }
 
-function storageFor(kind: PersistenceKind): StorageHandle {
+function storageFor(kind: PersistenceKind): TestStorage {
   if (kind === "memory") {
     const persistence = new MemoryPersistence();
     return {
@@ -64,11 +68,19 @@ function storageFor(kind: PersistenceKind): StorageHandle {
 }
 
 /** A database over a fresh persistence of `kind`. Dispose it to close and clean up. */
-export async function createTestDatabase(
+export function createTestDatabase(
   kind: PersistenceKind,
   options: TestDatabaseOptions = {},
 ): Promise<EngineFixture> {
-  const storage = storageFor(kind);
+  return createEngineFixture(kind, storageFor(kind), options);
+}
+
+/** A database over `storage` (any persistence, e.g. PostgreSQL in `*.pg.test.ts` files). */
+export async function createEngineFixture(
+  kind: string,
+  storage: TestStorage,
+  options: TestDatabaseOptions = {},
+): Promise<EngineFixture> {
   let persistence = await storage.open();
   let database = await Database.open({ ...options, persistence });
   const closeAll = async (): Promise<void> => {
@@ -92,7 +104,7 @@ export async function createTestDatabase(
     async [Symbol.asyncDispose]() {
       await closeAll();
       if (storage.volatile) await persistence.close();
-      storage.remove();
+      await storage.remove();
     },
   };
 }
