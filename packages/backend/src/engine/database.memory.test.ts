@@ -1,3 +1,4 @@
 import { runEngineSuite } from "./engine.suite.js";
+import { createTestDatabase } from "./testing/test-database.js";
 
-runEngineSuite("memory");
+runEngineSuite("memory", (options) => createTestDatabase("memory", options));

@@ -13,19 +13,14 @@ import {
   type EngineFixtureFactory,
 } from "./engine-suite-support.js";
 import { describeTransactionSuite } from "./engine.transaction.suite.js";
-import {
-  createTestDatabase,
-  type PersistenceKind,
-} from "./testing/test-database.js";
 
 /**
- * Declares the engine suite over `kind` persistence (call at the top level of a test file); for
- * other persistences pass a `factory` (see `createEngineFixture`).
+ * Declares the engine suite over the persistence `factory` creates (call at the top level of a
+ * test file); `kind` names it in the output.
  */
 export function runEngineSuite(
-  kind: PersistenceKind | string,
-  factory: EngineFixtureFactory = (options) =>
-    createTestDatabase(kind as PersistenceKind, options),
+  kind: string,
+  factory: EngineFixtureFactory,
 ): void {
   describe(`Database over ${kind} persistence`, () => {
     const ctx = createEngineSuiteContext(kind, factory);
