@@ -258,6 +258,11 @@ export class QueryHub {
   #release(handle: Handle): void {
     const entry = handle.entry;
     if (!entry.handles.delete(handle) || entry.handles.size > 0) return;
+    this.#drop(entry);
+  }
+
+  /** Forgets an entry that has no subscribers left. */
+  #drop(entry: Entry): void {
     entry.removed = true;
     if (this.#entries.get(entry.key) === entry) this.#entries.delete(entry.key);
     entry.subscription?.unsubscribe();
@@ -408,6 +413,8 @@ export class QueryHub {
       );
       handle.entry.handles.add(handle);
     }
+    // Its own caller may have left long ago, leaving nobody to serve.
+    if (entry.handles.size === 0) this.#drop(entry);
   }
 }
 

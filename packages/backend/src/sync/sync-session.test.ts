@@ -342,6 +342,33 @@ describe("SyncSession", () => {
     expect(server.hub.entryCount).toBe(2);
   });
 
+  test("drops a shared execution whose creator left once it starts reading auth", async () => {
+    const { backend, server } = setup();
+    const alice = await connect(server, "alice");
+    const bob = await connect(server, "bob");
+    await alice.send({
+      type: "Authenticate",
+      tokenType: "User",
+      value: "good:alice",
+      baseVersion: 0,
+    });
+    await bob.send({
+      type: "Authenticate",
+      tokenType: "User",
+      value: "good:bob",
+      baseVersion: 0,
+    });
+    await alice.send(modify(0, add(0, "kv:greeting")));
+    await settle(server);
+    await bob.send(modify(0, add(0, "kv:greeting")));
+    await settle(server);
+    await alice.send(modify(1, { type: "Remove", queryId: 0 }));
+    backend.write("personal", true);
+    await settle(server);
+    expect(mods(bob.transport.last())).toMatchObject([{ value: "hello bob" }]);
+    expect(server.hub.entryCount).toBe(1);
+  });
+
   test("never shares an admin's execution with a non-admin subscriber", async () => {
     const { server } = setup();
     const admin = await connect(server, "admin");
