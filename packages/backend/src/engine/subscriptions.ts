@@ -164,7 +164,8 @@ export class SubscriptionManager {
   }
 
   #remember(commit: CommitWrites): void {
-    this.#recent.push(commit);
+    // Keep only what matching needs, not the documents a `CommittedWrite` also carries.
+    this.#recent.push({ ts: commit.ts, indexWrites: commit.indexWrites });
     while (this.#recent.length > this.#retained) {
       this.#forgottenTs = this.#recent.shift()!.ts;
     }
