@@ -102,6 +102,20 @@ const tableSize: SystemFunction = {
   },
 };
 
+/**
+ * `_system/cli/queryTable`: what `npx convex dev` watches after a push failed on a table's data,
+ * to retry once the data changes. Reading the whole table puts all of it in the read set.
+ */
+const queryTable: SystemFunction = {
+  udfType: "query",
+  handler: async ({ tx }, args) => {
+    const { tableName } = argsObject(args);
+    if (typeof tableName !== "string")
+      throw badArgs("tableName must be a string");
+    return await tx.count(tableName);
+  },
+};
+
 /** `_system/cli/queryEnvironmentVariables`: every variable as `{name, value}` (`npx convex env list`). */
 function listEnvironmentVariables(
   vars: () => Readonly<Record<string, string>>,
@@ -159,6 +173,7 @@ export function createCliSystemFunctions(
     "_system/cli/tables.js:default": tables,
     "_system/cli/tableData.js:default": tableData,
     "_system/cli/tableSize.js:default": tableSize,
+    "_system/cli/queryTable.js:default": queryTable,
     "_system/cli/queryEnvironmentVariables.js:default":
       listEnvironmentVariables(environmentVariables),
     "_system/cli/queryEnvironmentVariables.js:get":
