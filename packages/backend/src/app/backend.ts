@@ -28,6 +28,7 @@ import type { BackendConfig } from "./backend-config.js";
 import { deriveInstanceKey, loadOrCreateCredentials } from "./credentials.js";
 import { ManifestStore } from "./deployment-manifest.js";
 import { EnvironmentVariables } from "./environment-variables.js";
+import { recoverManifest } from "./manifest-recovery.js";
 import { PushService } from "./push-service.js";
 import type { Service } from "./service.js";
 import { createCliSystemFunctions } from "./system/cli-system-functions.js";
@@ -151,7 +152,7 @@ export class Backend implements Service {
       runner.setEnvironmentVariables(vars),
     );
     const manifests = new ManifestStore(persistence);
-    const manifest = await manifests.load();
+    const manifest = await recoverManifest(manifests, database.catalog, logger);
     if (manifest !== null) await runner.activate(manifest);
     const deploy = new PushService({
       moduleStore,
@@ -164,7 +165,7 @@ export class Backend implements Service {
       runner,
       schema: database.schema,
       catalog: () => database.catalog,
-      saveManifest: (next) => manifests.save(next),
+      manifests,
       logger,
     });
     const isAdmin = (key: string): boolean => checkAdminKey(key, credentials);

@@ -81,6 +81,7 @@ class FakeRunner {
 function setupDeps(fixture: EngineFixture) {
   const runner = new FakeRunner();
   const saved: AppManifest[] = [];
+  const pending: (AppManifest | null)[] = [];
   const store = new MemoryModuleStore();
   return {
     moduleStore: store,
@@ -89,10 +90,17 @@ function setupDeps(fixture: EngineFixture) {
     schema: fixture.database.schema,
     catalog: () => fixture.database.catalog,
     environmentVariables: () => ({ MODE: "test" }),
-    saveManifest: (m: AppManifest) => {
-      saved.push(m);
-      return Promise.resolve();
+    manifests: {
+      save: (m: AppManifest) => {
+        saved.push(m);
+        return Promise.resolve();
+      },
+      savePending: (m: AppManifest | null) => {
+        pending.push(m);
+        return Promise.resolve();
+      },
     },
+    pending,
     logger: silentLogger,
     saved,
     store,
@@ -102,7 +110,13 @@ function setupDeps(fixture: EngineFixture) {
 function setup(fixture: EngineFixture) {
   const deps = setupDeps(fixture);
   const service = new PushService(deps);
-  return { service, runner: deps.runner, saved: deps.saved, store: deps.store };
+  return {
+    service,
+    runner: deps.runner,
+    saved: deps.saved,
+    pending: deps.pending,
+    store: deps.store,
+  };
 }
 
 const schemaModule: ModuleSource = {
@@ -158,7 +172,7 @@ describe("PushService", () => {
 
   test("finish applies the schema, saves the manifest and activates it; the next push diffs against it", async () => {
     await using fixture = await createTestDatabase("memory");
-    const { service, runner, saved } = setup(fixture);
+    const { service, runner, saved, pending } = setup(fixture);
     const first = await service.prepare(push([messages, chunk]));
     expect(
       await service.waitForSchema(
@@ -175,6 +189,7 @@ describe("PushService", () => {
       modules: { added: ["messages.js"], removed: [] },
     });
     expect(saved).toHaveLength(1);
+    expect(pending).toEqual([saved[0], null]);
     expect(runner.manifest?.modules.map((m) => m.path).sort()).toEqual([
       "_deps/A.js",
       "messages.js",
@@ -299,7 +314,7 @@ describe("PushService", () => {
 
   test("a schema that existing documents violate fails in wait_for_schema and finish, and activates nothing", async () => {
     await using fixture = await createTestDatabase("memory");
-    const { service, runner, saved } = setup(fixture);
+    const { service, runner, saved, pending } = setup(fixture);
     await fixture.database.runInTransaction((tx) =>
       tx.insert("messages", { author: "a", body: 7 }),
     );
@@ -317,6 +332,7 @@ describe("PushService", () => {
     });
     expect(runner.activations).toBe(0);
     expect(saved).toHaveLength(0);
+    expect(pending.at(-1) ?? null).toBeNull();
   });
 
   test("an unknown push id is a PushNotFound error", async () => {

@@ -1,10 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Catalog } from "../engine/catalog.js";
 import { planSchemaChanges, type SchemaChanges } from "../engine/schema.js";
-import {
-  parseSchemaExport,
-  type SchemaDefinition,
-} from "../engine/schema-definition.js";
+import type { SchemaDefinition } from "../engine/schema-definition.js";
 import { BackendError, isBackendError } from "../errors/backend-error.js";
 import type {
   AppAnalysis,
@@ -17,7 +14,11 @@ import type {
   SchemaStatus,
 } from "../http/push/deploy-api.js";
 import type { Logger } from "../shared/logger.js";
-import type { AppManifest } from "./deployment-manifest.js";
+import {
+  schemaOf,
+  type AppManifest,
+  type ManifestStore,
+} from "./deployment-manifest.js";
 import { diffManifests, toIndexDiff } from "./push-diff.js";
 
 /** What the push service needs from the runtime and the engine. */
@@ -46,8 +47,8 @@ export interface PushServiceDeps {
   catalog(): Catalog;
   /** The deployment's environment variables (reported by `start_push`). */
   environmentVariables(): Readonly<Record<string, string>>;
-  /** Persists the manifest so a restart activates it again. */
-  saveManifest(manifest: AppManifest): Promise<void>;
+  /** Where manifests persist, so a restart activates the same code. */
+  readonly manifests: Pick<ManifestStore, "save" | "savePending">;
   readonly logger: Logger;
 }
 
@@ -65,8 +66,6 @@ const MAX_PENDING_PUSHES = 8;
 // Analyses are a few kilobytes; a handful covers `deploy` (evaluate, then start) and retries.
 const MAX_CACHED_ANALYSES = 4;
 const SCHEMA_MODULE = "schema.js";
-/** Pushing no schema removes every index and validator, as in Convex. */
-const EMPTY_SCHEMA: SchemaDefinition = { tables: [], schemaValidation: false };
 
 /**
  * The deploy protocol over the runtime and the engine. `prepare` stores and analyses modules
@@ -97,15 +96,12 @@ export class PushService implements DeployApi {
     const modules = await this.#resolveModules(request);
     const refs = await Promise.all(modules.map((m) => this.#store(m)));
     const analysis = await this.#analyze(modules, refs);
-    const schema =
-      analysis.schema === null
-        ? EMPTY_SCHEMA
-        : parseSchemaExport(analysis.schema);
     const manifest: AppManifest = {
       modules: refs,
       analysis,
       udfServerVersion: request.udfServerVersion,
     };
+    const schema = schemaOf(manifest);
     const pushId = randomUUID();
     const catalog = this.#deps.catalog();
     const changes = planSchemaChanges(catalog, schema);
@@ -192,12 +188,21 @@ export class PushService implements DeployApi {
       toIndexDiff(changes, push.schema, catalog),
     );
     if (options.dryRun) return diff;
-    await this.#deps.schema.apply(push.schema);
-    await this.#deps.saveManifest(push.manifest);
+    const { manifests } = this.#deps;
+    // Pending while the schema is applied: a restart in between adopts or drops it whole.
+    await manifests.savePending(push.manifest);
+    try {
+      await this.#deps.schema.apply(push.schema);
+    } catch (error) {
+      await manifests.savePending(null);
+      throw error;
+    }
+    await manifests.save(push.manifest);
+    await manifests.savePending(null);
     try {
       await this.#deps.runner.activate(push.manifest);
     } catch (error) {
-      if (previous !== null) await this.#deps.saveManifest(previous);
+      if (previous !== null) await manifests.save(previous);
       throw error;
     }
     this.#pending.delete(pushId);
