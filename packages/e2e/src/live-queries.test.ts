@@ -142,6 +142,18 @@ describe("live queries through ConvexClient", () => {
     expect(bodies()).toEqual(["m1", "m2", "m3", "m4", "m5"]);
   });
 
+  test("a rejected user token ends in onAuthChange(false) and an anonymous session that still works", async () => {
+    const client = connect();
+    const changes: boolean[] = [];
+    client.setAuth(
+      () => Promise.resolve("not-a-valid-token"),
+      (isAuthenticated) => changes.push(isAuthenticated),
+    );
+    await waitFor(() => changes.length > 0);
+    expect(changes).toEqual([false]);
+    expect(await client.query(queryRef("messages:whoami"), {})).toBeNull();
+  });
+
   test("a server restart leads to a reconnect with no lost or doubled mutation", async () => {
     const client = connect();
     const read = queryRef("counters:read");
