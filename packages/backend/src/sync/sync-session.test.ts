@@ -569,6 +569,29 @@ describe("SyncSession", () => {
     expect(second.transport.ofType("MutationResponse")[1]).toEqual(response);
   });
 
+  test("does not replay a recorded mutation to another principal on the same session id", async () => {
+    const { backend, server } = setup();
+    const mutation = {
+      type: "Mutation",
+      requestId: 9,
+      udfPath: "kv:set",
+      args: [{ k: "p", v: 1 }],
+    };
+    const first = await connect(server, "shared-id");
+    await first.send(mutation);
+    await settle(server);
+    const other = await connect(server, "shared-id", 1);
+    await other.send({
+      type: "Authenticate",
+      tokenType: "User",
+      value: "good:mallory",
+      baseVersion: 0,
+    });
+    await other.send(mutation);
+    await settle(server);
+    expect(backend.mutationLog).toHaveLength(2);
+  });
+
   test("re-runs a paginated query with the journal of its previous run", async () => {
     const { backend, server } = setup();
     backend.write("a", 1);

@@ -75,6 +75,7 @@ export interface SessionContext {
 export const PING_INTERVAL_MS = 15_000;
 /** Close a socket that sent nothing for this long (the real server uses 120 s). */
 export const CLIENT_INACTIVITY_TIMEOUT_MS = 120_000;
+
 interface LiveQuery {
   readonly spec: QuerySpec;
   handle: QueryHandle;
@@ -283,7 +284,12 @@ export class SyncSession implements HubClient {
 
   #mutation(message: MutationRequest): void {
     const caller = this.#caller;
-    const key = { sessionId: this.#sessionId, requestId: message.requestId };
+    // A recorded outcome is replayed only to the principal that ran it, so a leaked session id
+    // cannot be used to read another user's mutation results.
+    const key = {
+      sessionId: `${this.#sessionId}\u0000${principalOf(caller)}`,
+      requestId: message.requestId,
+    };
     this.#mutations = this.#mutations.then(async () => {
       if (this.#phase === "closed") return;
       try {
@@ -507,6 +513,15 @@ export class SyncSession implements HubClient {
     this.close();
     this.#transport.close(code, reason);
   }
+}
+
+/** Who ran a mutation, stable across token refreshes (`tokenIdentifier` for users). */
+function principalOf(caller: QueryCaller): string {
+  if (caller.isAdmin) return "admin";
+  const tokenIdentifier = caller.identity?.tokenIdentifier;
+  return typeof tokenIdentifier === "string"
+    ? `user:${tokenIdentifier}`
+    : caller.key;
 }
 
 function protocolError(shortMsg: string, message: string): BackendError {
