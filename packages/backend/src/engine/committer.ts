@@ -5,6 +5,13 @@
  * the next group, which is checked in arrival order (each member also against the earlier members
  * of its group) and written with one `Persistence.write` call.
  *
+ * With a shared log (`Persistence.sharedLog`, several processes on one PostgreSQL) each group is
+ * one serialized append: under the log-wide lock the committer first absorbs the commits other
+ * processes appended since its latest known ts (into the write log, for OCC, and out through
+ * `onDurable`, for the catalog and subscriptions), then checks the group and stamps it above them.
+ * `follow()` absorbs foreign commits without writing (the database calls it on notifications and
+ * on a timer).
+ *
  * States of the group loop: `idle` (nothing queued, nothing writing) → `scheduled` (a group start
  * is queued behind the current macrotask so commits issued together join one group) → `writing`
  * (one storage write in flight; new commits queue) → `idle` or `scheduled` again.
@@ -15,7 +22,9 @@ import type { Logger } from "../shared/logger.js";
 import type {
   IndexEntry,
   DocumentLogEntry,
+  LogTail,
   Persistence,
+  PersistenceWrite,
   Timestamp,
 } from "../storage/persistence.js";
 import type { IndexWrites, ReadSet } from "./read-set.js";
@@ -24,6 +33,13 @@ import type {
   CommittedWrite,
   WriteLog,
 } from "./write-log.js";
+
+/**
+ * The real `setImmediate`, captured when the engine loads: commits must keep flowing while a test
+ * harness user has installed fake timers (vitest's `vi.useFakeTimers()` replaces the global).
+ */
+const engineSetImmediate: typeof setImmediate =
+  globalThis.setImmediate.bind(globalThis);
 
 /** A commit's rows and effects once its timestamp is known. */
 export interface PreparedCommit {
@@ -87,6 +103,8 @@ export interface CommitterOptions {
    * resolves: the database publishes the new snapshot from here.
    */
   readonly onDurable: (commits: readonly CommittedWrite[]) => void;
+  /** With a shared log: turns foreign rows into commits (see `log-tail.ts`). */
+  readonly decodeTail: (tail: LogTail) => CommittedWrite[];
 }
 
 /** Statistics for tests and benchmarks. */
@@ -108,6 +126,8 @@ export class Committer {
   #groups = 0;
   #commits = 0;
   #largestGroup = 0;
+  /** Callers of `follow()` waiting for the next catch-up. */
+  #followers: (() => void)[] = [];
 
   constructor(options: CommitterOptions) {
     this.#options = options;
@@ -143,27 +163,106 @@ export class Committer {
   /** Resolves once every queued commit has been written or refused. */
   async drain(): Promise<void> {
     while (this.#state !== "idle" || this.#queue.length > 0) {
-      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => engineSetImmediate(resolve));
     }
   }
 
+  /**
+   * With a shared log: absorbs the commits other processes appended (resolves once caught up, or
+   * once the attempt failed, which is logged). Without one it resolves at once.
+   */
+  follow(): Promise<void> {
+    if (this.#options.persistence.sharedLog === undefined)
+      return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#followers.push(resolve);
+      this.#schedule();
+    });
+  }
+
   #schedule(): void {
-    if (this.#state !== "idle" || this.#queue.length === 0) return;
+    if (
+      this.#state !== "idle" ||
+      (this.#queue.length === 0 && this.#followers.length === 0)
+    )
+      return;
     this.#state = "scheduled";
     // Yield one macrotask so commits issued in the same turn (and their continuations) join.
-    setImmediate(() => void this.#runGroup());
+    engineSetImmediate(() => void this.#runGroup());
   }
 
   async #runGroup(): Promise<void> {
     this.#state = "writing";
     const batch = this.#queue.splice(0, MAX_GROUP_COMMITS);
+    const followers = this.#followers.splice(0);
     try {
-      const accepted = this.#validate(batch);
-      if (accepted.length > 0) await this.#write(accepted);
+      if (this.#options.persistence.sharedLog !== undefined) {
+        if (batch.length > 0) await this.#appendShared(batch);
+        else await this.#catchUp();
+      } else {
+        const accepted = this.#validate(batch);
+        if (accepted.length > 0) await this.#write(accepted);
+      }
     } finally {
+      for (const resolve of followers) resolve();
       this.#state = "idle";
       this.#schedule();
     }
+  }
+
+  /** Reads and absorbs the shared log's tail, without the lock. */
+  async #catchUp(): Promise<void> {
+    try {
+      const tail = await this.#options.persistence.sharedLog!.readTail(
+        this.#latestTs,
+      );
+      this.#absorb(tail);
+    } catch (e) {
+      this.#options.logger.warn("following the shared log failed", {
+        error: toBackendError(e).message,
+      });
+    }
+  }
+
+  /** Publishes foreign commits: write log, latest ts, then `onDurable`. */
+  #absorb(tail: LogTail): void {
+    if (tail.documents.length === 0 && tail.indexes.length === 0) return;
+    const writes = this.#options.decodeTail(tail);
+    const last = writes[writes.length - 1];
+    if (last === undefined) return;
+    for (const write of writes) this.#options.writeLog.append(write);
+    this.#latestTs = last.ts;
+    if (this.#lastAssignedTs < last.ts) this.#lastAssignedTs = last.ts;
+    this.#options.onDurable(writes);
+  }
+
+  /** One serialized append of `batch` to the shared log (see the file comment). */
+  async #appendShared(batch: readonly QueuedCommit[]): Promise<void> {
+    let accepted: AcceptedCommit[] | null = null;
+    try {
+      await this.#options.persistence.sharedLog!.append(
+        this.#latestTs,
+        (tail) => {
+          this.#absorb(tail);
+          accepted = this.#validate(batch);
+          return rowsOf(accepted);
+        },
+      );
+    } catch (e) {
+      const error = toBackendError(e);
+      this.#options.logger.error("commit group failed", {
+        commits: batch.length,
+        error: error.message,
+      });
+      const pending: readonly QueuedCommit[] =
+        accepted === null
+          ? batch
+          : (accepted as AcceptedCommit[]).map((a) => a.queued);
+      for (const queued of pending) queued.reject(error);
+      return;
+    }
+    if (accepted !== null && (accepted as AcceptedCommit[]).length > 0)
+      this.#durable(accepted);
   }
 
   /** OCC-checks the batch in order; resolves conflicts now and stamps the accepted commits. */
@@ -233,14 +332,8 @@ export class Committer {
   }
 
   async #write(accepted: readonly AcceptedCommit[]): Promise<void> {
-    const documents: DocumentLogEntry[] = [];
-    const indexes: IndexEntry[] = [];
-    for (const { prepared } of accepted) {
-      for (const row of prepared.documents) documents.push(row);
-      for (const row of prepared.indexes) indexes.push(row);
-    }
     try {
-      await this.#options.persistence.write({ documents, indexes }, "Error");
+      await this.#options.persistence.write(rowsOf(accepted), "Error");
     } catch (e) {
       const error = toBackendError(e);
       this.#options.logger.error("commit group failed", {
@@ -250,6 +343,11 @@ export class Committer {
       for (const { queued } of accepted) queued.reject(error);
       return;
     }
+    this.#durable(accepted);
+  }
+
+  /** Bookkeeping after a durable group: write log, latest ts, `onDurable`, then the callers. */
+  #durable(accepted: readonly AcceptedCommit[]): void {
     this.#groups += 1;
     this.#commits += accepted.length;
     this.#largestGroup = Math.max(this.#largestGroup, accepted.length);
@@ -260,4 +358,15 @@ export class Committer {
     for (const { queued, write } of accepted)
       queued.resolve({ type: "committed", ts: write.ts });
   }
+}
+
+/** The rows of a group, in one write. */
+function rowsOf(accepted: readonly AcceptedCommit[]): PersistenceWrite {
+  const documents: DocumentLogEntry[] = [];
+  const indexes: IndexEntry[] = [];
+  for (const { prepared } of accepted) {
+    for (const row of prepared.documents) documents.push(row);
+    for (const row of prepared.indexes) indexes.push(row);
+  }
+  return { documents, indexes };
 }

@@ -23,6 +23,7 @@ import {
   type CommitterStats,
 } from "./committer.js";
 import { DocumentCache } from "./document-codec.js";
+import { tailToCommits } from "./log-tail.js";
 import {
   DEFAULT_TRANSACTION_LIMITS,
   type TransactionLimits,
@@ -67,7 +68,15 @@ export interface DatabaseOptions {
    * and kept in the persistence's globals, so cursors survive restarts.
    */
   readonly cursorSecret?: Uint8Array | undefined;
+  /**
+   * With a shared log (several processes on one PostgreSQL): how often to look for other
+   * processes' commits besides notifications (default 500 ms).
+   */
+  readonly sharedLogPollMs?: number | undefined;
 }
+
+/** Notifications usually arrive first; the poll bounds the delay when one is lost. */
+const DEFAULT_SHARED_LOG_POLL_MS = 500;
 
 /** Global holding the generated cursor secret (hex). */
 const CURSOR_SECRET_GLOBAL = "hull.engine.cursorSecret";
@@ -113,6 +122,7 @@ export class Database {
   /** Open readers' snapshots (ts → count), for retention. */
   readonly #activeReads = new Map<Timestamp, number>();
   #closed = false;
+  readonly #stopFollowing: () => void;
   /** Schema changes: prepare, apply, backfill progress. */
   readonly schema: SchemaManager;
 
@@ -140,7 +150,11 @@ export class Database {
       writeLog: this.#writeLog,
       latestTs,
       onDurable: (commits) => this.#publish(commits),
+      decodeTail: (tail) => tailToCommits(tail, this.catalog, this.#cache),
     });
+    this.#stopFollowing = this.#followSharedLog(
+      options.sharedLogPollMs ?? DEFAULT_SHARED_LOG_POLL_MS,
+    );
     const retention = { ...DEFAULT_RETENTION, ...options.retention };
     this.#retentionWindowMs = retention.windowMs;
     this.#retention = new Retention(
@@ -302,9 +316,35 @@ export class Database {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopFollowing();
     await this.#retention.stop();
     await this.schema.stop();
     await this.#committer.drain();
+  }
+
+  /**
+   * With a shared log, absorbs other processes' commits when notified and every `pollMs`.
+   * Returns the function that stops following.
+   */
+  #followSharedLog(pollMs: number): () => void {
+    const sharedLog = this.#persistence.sharedLog;
+    if (sharedLog === undefined) return () => undefined;
+    const follow = (): void => void this.#committer.follow();
+    const unsubscribe = sharedLog.onAppend(follow);
+    const timer = setInterval(follow, pollMs);
+    timer.unref();
+    return () => {
+      unsubscribe();
+      clearInterval(timer);
+    };
+  }
+
+  /**
+   * With a shared log (several processes): absorbs every commit other processes made so far. A
+   * no-op otherwise. Tests and deploys use it to read their own and others' writes.
+   */
+  follow(): Promise<void> {
+    return this.#committer.follow();
   }
 
   #assertOpen(): void {

@@ -153,8 +153,42 @@ export interface PersistenceReader {
   getGlobal(key: string): Promise<JsonValue | null>;
 }
 
+/** Rows appended to the log after some timestamp: a consistent prefix of the log, in `ts` order. */
+export interface LogTail {
+  readonly documents: readonly DocumentLogEntry[];
+  readonly indexes: readonly IndexEntry[];
+}
+
+/**
+ * A log that several processes append to (PostgreSQL). Appends are serialized by a log-wide lock
+ * held for the whole append transaction, so commits become visible in timestamp order and every
+ * reader sees a prefix of the log. Only drivers shared between processes implement it.
+ */
+export interface SharedLog {
+  /**
+   * One serialized append: takes the log-wide lock, reads every row with `ts > knownTs`, hands
+   * them to `build` (called once, synchronously), writes the rows it returns (strategy `Error`)
+   * and commits. Resolves once durable; when it rejects nothing `build` returned is visible
+   * (unless the error says the commit outcome is unknown).
+   */
+  append(
+    knownTs: Timestamp,
+    build: (tail: LogTail) => PersistenceWrite,
+  ): Promise<void>;
+  /** Every row with `ts > knownTs`, without taking the lock (a consistent prefix of the log). */
+  readTail(knownTs: Timestamp): Promise<LogTail>;
+  /**
+   * Calls `listener` after another process appended (best effort, e.g. `LISTEN/NOTIFY`; callers
+   * also poll). Returns the unsubscribe function.
+   */
+  onAppend(listener: () => void): () => void;
+}
+
 export interface Persistence {
   readonly capabilities: PersistenceCapabilities;
+
+  /** Present when several processes may append to the same log (see {@link SharedLog}). */
+  readonly sharedLog?: SharedLog | undefined;
 
   reader(): PersistenceReader;
 

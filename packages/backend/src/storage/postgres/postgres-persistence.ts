@@ -23,12 +23,14 @@ import type {
   PersistenceCapabilities,
   PersistenceReader,
   PersistenceWrite,
+  SharedLog,
   Timestamp,
 } from "../persistence.js";
 import { toBytes } from "./postgres-keys.js";
 import { PostgresPool } from "./postgres-pool.js";
 import { PostgresReader } from "./postgres-reader.js";
 import { migrate } from "./postgres-schema.js";
+import { PostgresSharedLog } from "./postgres-shared-log.js";
 import { buildWriteStatements, pruneStatements } from "./postgres-write.js";
 
 /** Options of {@link createPostgresPersistence}. */
@@ -67,7 +69,10 @@ export async function createPostgresPersistence(
     await pool.end();
     throw e;
   }
-  return new PostgresPersistence(pool);
+  return new PostgresPersistence(
+    pool,
+    new PostgresSharedLog({ pool, url: options.url, logger }),
+  );
 }
 
 export class PostgresPersistence implements Persistence, AsyncDisposable {
@@ -76,11 +81,18 @@ export class PostgresPersistence implements Persistence, AsyncDisposable {
   };
   readonly #pool: PostgresPool;
   readonly #reader: PostgresReader;
+  readonly #sharedLog: PostgresSharedLog;
 
   /** Use {@link createPostgresPersistence}, which prepares the schema first. */
-  constructor(pool: PostgresPool) {
+  constructor(pool: PostgresPool, sharedLog: PostgresSharedLog) {
     this.#pool = pool;
     this.#reader = new PostgresReader(pool);
+    this.#sharedLog = sharedLog;
+  }
+
+  /** Several processes may append to this log (see `postgres-shared-log.ts`). */
+  get sharedLog(): SharedLog {
+    return this.#sharedLog;
   }
 
   reader(): PersistenceReader {
@@ -126,6 +138,7 @@ export class PostgresPersistence implements Persistence, AsyncDisposable {
   }
 
   async close(): Promise<void> {
+    await this.#sharedLog.close();
     await this.#pool.end();
   }
 

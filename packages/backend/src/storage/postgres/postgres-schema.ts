@@ -18,8 +18,8 @@
  * `BYTEA` columns: they are opaque strings that may hold any character, NUL included (which `TEXT`
  * refuses), and bytea compares bytewise whatever the database's locale is.
  * Migrations run once, in order, each in the transaction that bumps the version, under an advisory
- * lock so that processes starting together do not race. A later migration adds the commit lease
- * table (issue 6) without touching these.
+ * lock so that processes starting together do not race. Version 2 indexes `indexes` by `ts`, for
+ * the tail reads of `postgres-shared-log.ts`.
  */
 import type pg from "pg";
 import { BackendError } from "../../errors/backend-error.js";
@@ -70,6 +70,12 @@ export const MIGRATIONS: readonly Migration[] = [
         json_value TEXT NOT NULL
       )`,
     ],
+  },
+  {
+    version: 2,
+    description:
+      "index entries by ts, for following the log from several processes",
+    statements: [`CREATE INDEX indexes_by_ts ON indexes (ts)`],
   },
 ];
 
