@@ -6,11 +6,10 @@ const layers = ["shared", "errors", "values", "storage", "engine", "model", "run
 
 function restrictedLayers(layer) {
   const index = layers.indexOf(layer);
-  const forbidden = layers.slice(index + 1);
-  if (layer === "storage") forbidden.push("values");
-  if (layer === "sync") forbidden.push("http");
-  if (layer === "http") forbidden.push("sync");
-  return forbidden.map((name) => ({
+  const forbidden = new Set(layers.slice(index + 1));
+  if (layer === "storage") forbidden.add("values");
+  if (layer === "http") forbidden.add("sync");
+  return [...forbidden].map((name) => ({
     group: [`**/${name}/*`, `../${name}/*`, `../../${name}/*`],
     message: `${layer}/ must not import ${name}/ (imports point downward, STYLE.md §5.1).`,
   }));
