@@ -53,6 +53,19 @@ describe("function routes", () => {
     ]);
   });
 
+  test('format "json" (clean JSON, as HTTP callers send it) is accepted and answered in kind', async () => {
+    const { app, functions } = setup();
+    const response = await app(
+      post("/api/mutation", { path: "m:add", args: { a: 1 }, format: "json" }),
+    );
+    expect(await response.json()).toEqual({
+      status: "success",
+      value: { a: 1 },
+      logLines: ["[LOG] 'called'"],
+    });
+    expect(functions.calls.map((c) => c.args)).toEqual([{ a: 1 }]);
+  });
+
   test("mutation and action routes ask for their own kind; args may be a bare object", async () => {
     const { app, functions } = setup();
     await app(post("/api/mutation", { path: "m:add", args: { a: 1 } }));

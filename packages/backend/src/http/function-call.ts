@@ -1,6 +1,7 @@
 import { BackendError } from "../errors/backend-error.js";
 import type { JsonValue } from "../values/value.js";
 import { resolveCaller } from "./caller.js";
+import { CLEAN_JSON, encodedToCleanJson } from "./clean-json.js";
 import type { RunResult, UdfRequest, UdfType } from "./http-deps.js";
 import {
   expectObject,
@@ -19,7 +20,7 @@ import type { RouteContext } from "./route.js";
  * with HTTP 200 (wire protocol §2.2-2.3).
  */
 
-/** The only value format Hull speaks; it is what every official client sends. */
+/** The value format every official client sends (and the default here). */
 const CONVEX_ENCODED_JSON = "convex_encoded_json";
 
 /** What a function route asks of the shared path. */
@@ -37,7 +38,7 @@ export async function handleFunctionCall(
   context: RouteContext,
   options: FunctionRouteOptions,
 ): Promise<Response> {
-  const caller = resolveCaller(context);
+  const caller = await resolveCaller(context);
   if (options.adminOnly && !caller.isAdmin) {
     throw new BackendError(
       "Unauthenticated",
@@ -49,7 +50,7 @@ export async function handleFunctionCall(
     await readJsonBody(context.request, { maxBytes: MAX_FUNCTION_BODY_BYTES }),
     "the request body",
   );
-  parseFormat(body);
+  const format = parseFormat(body);
   assertRootComponent(body);
   const request: UdfRequest = {
     udfPath: parseUdfPath(body),
@@ -60,6 +61,11 @@ export async function handleFunctionCall(
     readTs: options.readTs?.(body),
   };
   const result = await context.deps.functions.run(request);
+  if (format === CLEAN_JSON && result.success) {
+    return jsonResponse(
+      encodeRunResult({ ...result, value: encodedToCleanJson(result.value) }),
+    );
+  }
   return jsonResponse(encodeRunResult(result));
 }
 
@@ -94,15 +100,17 @@ function parseArgs(args: JsonValue | undefined): JsonValue {
   return inner;
 }
 
-function parseFormat(body: JsonObject): void {
-  const format = optionalStringField(body, "format");
-  if (format !== undefined && format !== CONVEX_ENCODED_JSON) {
+/** Encoded JSON (the default) or clean JSON (`"json"`, see clean-json.ts). */
+function parseFormat(body: JsonObject): string {
+  const format = optionalStringField(body, "format") ?? CONVEX_ENCODED_JSON;
+  if (format !== CONVEX_ENCODED_JSON && format !== CLEAN_JSON) {
     throw new BackendError(
       "BadRequest",
       "UnsupportedFormat",
-      `Unsupported value format "${format}": Hull speaks "${CONVEX_ENCODED_JSON}" only.`,
+      `Unsupported value format "${format}": Hull speaks "${CONVEX_ENCODED_JSON}" and "${CLEAN_JSON}".`,
     );
   }
+  return format;
 }
 
 function assertRootComponent(body: JsonObject): void {
