@@ -102,6 +102,24 @@ export class Deployment {
     return new Deployment(manifest, sandbox, deploymentDir, functions);
   }
 
+  /**
+   * A deployment over a sandbox that already runs the modules `manifest.analysis` describes (the
+   * in-process test harness, which imports the app's sources itself; `manifest.modules` may be
+   * empty). `directory` is informational.
+   */
+  static fromSandbox(
+    manifest: AppManifest,
+    sandbox: SandboxHost,
+    directory: string,
+  ): Deployment {
+    return new Deployment(
+      manifest,
+      sandbox,
+      directory,
+      functionTable(manifest.analysis),
+    );
+  }
+
   /** The function at canonical `path`, or undefined. */
   lookup(path: string): DeployedFunction | undefined {
     return this.#functions.get(path);

@@ -48,6 +48,20 @@ export class InProcessSandbox implements SandboxHost {
     );
   }
 
+  /**
+   * A sandbox over modules already imported into this process (the test harness). Installs the
+   * realm's globals; `userCodeDir` is where stack traces are made relative to, if anywhere.
+   */
+  static fromModules(
+    modules: LoadedModules,
+    userCodeDir: string | null,
+  ): InProcessSandbox {
+    const tracker = prepareRealm({ watchdog: null, consoleFallback: null });
+    return new InProcessSandbox(
+      new SandboxExecutor(modules, tracker, userCodeDir),
+    );
+  }
+
   run(
     spec: InvocationSpec,
     channel: SyscallChannel,

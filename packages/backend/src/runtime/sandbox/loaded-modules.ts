@@ -88,6 +88,16 @@ export class LoadedModules {
     return new LoadedModules(namespaces);
   }
 
+  /**
+   * Wraps module namespaces that were imported elsewhere (the in-process test harness imports
+   * the app's TypeScript sources itself), keyed by module path (`"dir/mod.js"`).
+   */
+  static fromNamespaces(
+    namespaces: ReadonlyMap<string, Record<string, unknown>>,
+  ): LoadedModules {
+    return new LoadedModules(new Map(namespaces));
+  }
+
   /** The paths that were imported, in order. */
   get paths(): string[] {
     return [...this.#namespaces.keys()];
