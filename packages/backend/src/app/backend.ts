@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Duplex } from "node:stream";
 import type { IncomingMessage } from "node:http";
 import { checkAdminKey, type InstanceCredentials } from "../auth/admin-key.js";
+import { parseAuthProviders } from "../auth/jwt/auth-providers.js";
 import { Database } from "../engine/database.js";
 import { BackendError } from "../errors/backend-error.js";
 import {
@@ -16,12 +17,15 @@ import {
   MAX_PUSH_BODY_BYTES,
 } from "../http/request-body.js";
 import { errorResponse } from "../http/responses.js";
+import { DiskFileStore } from "../model/file-store.js";
 import { analyzeModules } from "../runtime/analysis.js";
+import { FileStorage } from "../runtime/file-storage.js";
 import { FunctionRunner } from "../runtime/function-runner.js";
 import { FileModuleStore } from "../runtime/module-store.js";
 import { systemClock, type Clock } from "../shared/clock.js";
 import { silentLogger } from "../shared/logger.js";
 import { SqlitePersistence } from "../storage/sqlite/sqlite-persistence.js";
+import type { SyncAuthVerifier } from "../sync/sync-deps.js";
 import { SyncServer } from "../sync/sync-server.js";
 import { createSyncUpgradeHandler } from "../sync/ws-transport.js";
 import type { BackendConfig } from "./backend-config.js";
@@ -32,12 +36,14 @@ import { recoverManifest } from "./manifest-recovery.js";
 import { PushService } from "./push-service.js";
 import type { Service } from "./service.js";
 import { createCliSystemFunctions } from "./system/cli-system-functions.js";
+import { UserTokens } from "./user-tokens.js";
 import { HULL_VERSION } from "./version.js";
 
 /** Where things live inside the data directory. */
 const DATABASE_FILE = "hull.sqlite3";
 const MODULES_DIR = "modules";
 const MODULE_CACHE_DIR = "module-cache";
+const FILES_DIR = "files";
 
 /** Where a started backend listens. */
 export interface BackendAddresses {
@@ -128,6 +134,14 @@ export class Backend implements Service {
       cursorSecret,
     });
     const moduleStore = new FileModuleStore(path.join(dataDir, MODULES_DIR));
+    const files = await DiskFileStore.create(path.join(dataDir, FILES_DIR));
+    const fileStorage = new FileStorage({
+      database,
+      files,
+      clock,
+      origin: addresses.cloudOrigin,
+      tokenSecret: deriveInstanceKey(credentials, "hull storage upload tokens"),
+    });
     const runner: FunctionRunner = FunctionRunner.create({
       database,
       moduleStore,
@@ -142,6 +156,7 @@ export class Backend implements Service {
         manifest: () => runner.manifest,
         environmentVariables: () => environment.all(),
       }),
+      fileStorage,
     });
     this.#closers.push(
       () => runner.close(),
@@ -154,13 +169,19 @@ export class Backend implements Service {
     const manifests = new ManifestStore(persistence);
     const manifest = await recoverManifest(manifests, database.catalog, logger);
     if (manifest !== null) await runner.activate(manifest);
+    const orphans = await fileStorage.sweepOrphans(() => files.listKeys());
+    if (orphans > 0)
+      logger.info("removed unreferenced stored files", { orphans });
     const deploy = new PushService({
       moduleStore,
-      analyze: (modules) =>
-        analyzeModules(modules, {
+      analyze: async (modules) => {
+        const analysis = await analyzeModules(modules, {
           environmentVariables: environment.all(),
           logger,
-        }),
+        });
+        parseAuthProviders(analysis.authProviders);
+        return analysis;
+      },
       environmentVariables: () => environment.all(),
       runner,
       schema: database.schema,
@@ -169,7 +190,17 @@ export class Backend implements Service {
       logger,
     });
     const isAdmin = (key: string): boolean => checkAdminKey(key, credentials);
-    this.#startSync(runner, database, isAdmin, clock);
+    const userTokens = new UserTokens({
+      providers: () => runner.manifest?.analysis.authProviders ?? null,
+      fetch: globalThis.fetch,
+      clock,
+    });
+    const auth = {
+      checkAdminKey: isAdmin,
+      verifyUserToken: (token: string) =>
+        userTokens.verify(token).then((verified) => verified.identity),
+    };
+    this.#startSync(runner, database, auth, clock);
     const deps = {
       instance: { ...addresses, version: HULL_VERSION },
       logger,
@@ -180,6 +211,8 @@ export class Backend implements Service {
       logs: runner.logs,
       deploy,
       environment,
+      storage: fileStorage,
+      verifyUserToken: auth.verifyUserToken,
     };
     this.#handlers.client = createHttpApp(deps);
     this.#handlers.site = createSiteApp(deps);
@@ -191,14 +224,14 @@ export class Backend implements Service {
   #startSync(
     runner: FunctionRunner,
     database: Database,
-    isAdmin: (key: string) => boolean,
+    auth: SyncAuthVerifier,
     clock: Clock,
   ): void {
     const { logger } = this.#config;
     const sync = new SyncServer({
       functions: runner,
       database,
-      auth: { checkAdminKey: isAdmin, verifyUserToken: rejectUserToken },
+      auth,
       clock,
       logger: logger.with({ component: "sync" }),
     });
@@ -270,17 +303,6 @@ async function listenOrExplain(
     }
     throw error;
   }
-}
-
-// TODO(issue-5): verify user JWTs against the app's auth.config.js providers.
-function rejectUserToken(): Promise<never> {
-  return Promise.reject(
-    new BackendError(
-      "Unauthenticated",
-      "AuthNotSupported",
-      "Hull does not verify user tokens yet; connect without auth or with an admin key.",
-    ),
-  );
 }
 
 function notReady(): Promise<Response> {

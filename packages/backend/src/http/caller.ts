@@ -12,19 +12,23 @@ export interface Caller {
 }
 
 /**
- * Verifies the caller of a function route: anonymous without a header, an admin (optionally
- * acting as a user) with `Convex <key>[:<identity>]`. Throws 403 `BadAdminKey` for a key that
- * does not verify.
+ * Verifies the caller of a function route: anonymous without a header, a user with
+ * `Bearer <jwt>` (verified by `deps.verifyUserToken`; 401 when it does not verify), an admin
+ * (optionally acting as a user) with `Convex <key>[:<identity>]`. Throws 403 `BadAdminKey` for a
+ * key that does not verify.
  */
-export function resolveCaller(context: RouteContext): Caller {
+export async function resolveCaller(context: RouteContext): Promise<Caller> {
   const auth = parseAuthorization(context.request.headers.get("authorization"));
   switch (auth.type) {
     case "none":
       return { isAdmin: false, identity: null };
-    case "user":
-      // TODO(issue-5): verify the JWT against the app's auth.config.js providers. Until then a
-      // user token is treated as anonymous, which keeps `ConvexHttpClient.setAuth` callers working.
-      return { isAdmin: false, identity: null };
+    case "user": {
+      const verify = context.deps.verifyUserToken?.bind(context.deps);
+      return {
+        isAdmin: false,
+        identity: verify === undefined ? null : await verify(auth.token),
+      };
+    }
     case "admin":
       assertAdminKey(context, auth.adminKey);
       return {

@@ -1,6 +1,6 @@
 import { BackendError } from "../errors/backend-error.js";
 import { isPreflight, preflightResponse, withCors } from "./cors.js";
-import type { HttpDeps } from "./http-deps.js";
+import type { HttpDeps, UserIdentity } from "./http-deps.js";
 import { errorResponse } from "./responses.js";
 import type { Route, RouteContext } from "./route.js";
 import { actionRoute } from "./routes/action.js";
@@ -19,6 +19,7 @@ import { queryRoute } from "./routes/query.js";
 import { reportPushCompletedRoute } from "./routes/report-push-completed.js";
 import { rootRoute } from "./routes/root.js";
 import { startPushRoute } from "./routes/start-push.js";
+import { handleStorageRequest, isStoragePath } from "./routes/storage.js";
 import { streamFunctionLogsRoute } from "./routes/stream-function-logs.js";
 import { updateEnvironmentVariablesRoute } from "./routes/update-environment-variables.js";
 import { versionRoute } from "./routes/version.js";
@@ -76,6 +77,12 @@ export function createHttpApp(deps: HttpDeps): FetchHandler {
     const route = routes.get(`${request.method} ${url.pathname}`);
     const context: RouteContext = { request, url, deps };
     try {
+      if (route === undefined && isStoragePath(url.pathname)) {
+        return withCors(
+          request,
+          await handleStorageRequest(request, url, deps),
+        );
+      }
       if (route === undefined) throw notFound(request.method, url.pathname);
       return withCors(request, await route.handle(context));
     } catch (error) {
@@ -94,12 +101,36 @@ export function createSiteApp(deps: HttpDeps): FetchHandler {
       const run = deps.functions.runHttpAction?.bind(deps.functions);
       if (run === undefined)
         throw notFound(request.method, new URL(request.url).pathname);
-      // TODO(issue-5): pass the verified identity of a `Bearer` token.
-      return await run(request, { identity: null });
+      return await run(request, {
+        identity: await httpActionIdentity(request, deps),
+      });
     } catch (error) {
       return errorResponse(error, deps.logger);
     }
   };
+}
+
+/**
+ * The identity of an HTTP action's `Authorization: Bearer` token. A token that does not verify
+ * leaves the request anonymous rather than failing it: webhooks may carry bearer tokens of their
+ * own scheme, which the action checks itself.
+ */
+async function httpActionIdentity(
+  request: Request,
+  deps: HttpDeps,
+): Promise<UserIdentity | null> {
+  const token = /^bearer\s+(\S+)\s*$/i.exec(
+    request.headers.get("authorization") ?? "",
+  )?.[1];
+  if (token === undefined || deps.verifyUserToken === undefined) return null;
+  try {
+    return await deps.verifyUserToken(token);
+  } catch (error) {
+    deps.logger.warn("HTTP action token rejected; running anonymously", {
+      error: String(error),
+    });
+    return null;
+  }
 }
 
 function stripPrefix(request: Request, url: URL): Request {

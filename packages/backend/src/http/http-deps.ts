@@ -116,6 +116,31 @@ export interface EnvironmentVariablesPort {
   update(changes: readonly EnvironmentVariableChange[]): Promise<void>;
 }
 
+/** A stored file opened for download. */
+export interface StoredFile {
+  readonly size: number;
+  readonly stream: ReadableStream<Uint8Array>;
+  readonly contentType: string | null;
+}
+
+/** File storage (the runtime's `FileStorage`): uploads through signed URLs, downloads by id. */
+export interface FileStoragePort {
+  /**
+   * Stores the bytes posted to an upload URL; resolves with the storage id. Throws
+   * `BackendError` for a bad or expired token, a file over the limit, a digest mismatch.
+   */
+  upload(
+    token: string | null,
+    file: {
+      readonly body: Uint8Array;
+      readonly contentType: string | null;
+      readonly sha256Base64?: string | undefined;
+    },
+  ): Promise<string>;
+  /** The file `storageId` (a `_storage` id), or null when it does not exist (or was deleted). */
+  open(storageId: string): Promise<StoredFile | null>;
+}
+
 /** Everything `createHttpApp` needs; `app/` wires in the real implementations. */
 export interface HttpDeps {
   readonly instance: InstanceInfo;
@@ -129,4 +154,11 @@ export interface HttpDeps {
   readonly logs: FunctionLogSource;
   readonly deploy: DeployApi;
   readonly environment: EnvironmentVariablesPort;
+  /** `/api/storage/…` routes; absent: they answer 404. */
+  readonly storage?: FileStoragePort | undefined;
+  /**
+   * Verifies a user token (`Authorization: Bearer`) and resolves with its identity; rejects with
+   * a `BackendError` (`Unauthenticated`). Absent: user tokens are treated as anonymous.
+   */
+  verifyUserToken?(token: string): Promise<UserIdentity>;
 }

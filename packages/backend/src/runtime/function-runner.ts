@@ -9,10 +9,12 @@ import { createCursorCodec, type CursorCodec } from "../engine/query/cursor.js";
 import type { ReadSet } from "../engine/read-set.js";
 import { systemClock, type Clock } from "../shared/clock.js";
 import type { Logger } from "../shared/logger.js";
+import type { Transaction } from "../engine/transaction.js";
 import type { Timestamp } from "../storage/persistence.js";
 import type { JsonValue } from "../values/value.js";
 import type { UdfType } from "./app-analysis.js";
 import { Deployment, type AppManifest } from "./deployment.js";
+import type { FileStorage } from "./file-storage.js";
 import { FunctionLogs } from "./function-logs.js";
 import type { UserIdentity } from "./host-invocation.js";
 import { runHttpAction } from "./http-action.js";
@@ -47,6 +49,8 @@ export interface FunctionRunnerOptions {
   readonly cursorSecret?: Uint8Array | undefined;
   /** Host-implemented `_system/...` functions, by canonical path. */
   readonly systemFunctions?: SystemFunctions | undefined;
+  /** Backs `ctx.storage` (`file-storage.ts`); without it storage syscalls fail clearly. */
+  readonly fileStorage?: FileStorage | undefined;
 }
 
 /** One function call (see `README.md`). */
@@ -60,6 +64,13 @@ export interface UdfRequest {
   readonly requestId?: string | undefined;
   /** Queries: the journal of the subscription's previous run (reactive pagination). */
   readonly journal?: string | null | undefined;
+  /**
+   * Mutations: called inside the transaction after the function succeeded, before the commit
+   * (the scheduler marks its job done there); a throw abandons the transaction and rejects `run`.
+   */
+  readonly beforeCommit?: ((tx: Transaction) => Promise<void>) | undefined;
+  /** The `_scheduled_functions` job being run (`getRequestMetadata`, self-cancel check). */
+  readonly scheduledJobId?: string | null | undefined;
 }
 
 /** Shaped like convex-js `FunctionResult`, values in convex-JSON. */
@@ -115,6 +126,7 @@ export class FunctionRunner {
       cursors: this.#cursors,
       deploymentName: options.deploymentName ?? "hull",
       logs: this.logs,
+      storage: options.fileStorage ?? null,
     });
   }
 

@@ -9,12 +9,14 @@ import type { Transaction } from "../engine/transaction.js";
 import type { CursorCodec } from "../engine/query/cursor.js";
 import type { JsonValue } from "../values/value.js";
 import { DatabaseSyscalls } from "./database-syscalls.js";
+import type { FileStorage } from "./file-storage.js";
 import {
   SyscallError,
   type InvocationKind,
   type SyscallChannel,
   type SyscallReply,
 } from "./sandbox/invocation.js";
+import { STORAGE_SYSCALLS, storageSyscall } from "./storage-syscalls.js";
 import { canonicalizeUdfPath, displayUdfPath } from "./udf-path.js";
 import type { UdfType } from "./app-analysis.js";
 
@@ -36,6 +38,8 @@ export interface NestedCall {
 export interface InvocationServices {
   readonly cursors: CursorCodec;
   readonly deploymentName: string;
+  /** Backs `ctx.storage`; null when the backend has no file store. */
+  readonly storage: FileStorage | null;
   /** Nested call from a query or mutation: a sub-transaction of `parent`'s transaction. */
   runNested(parent: HostInvocation, call: NestedCall): Promise<SyscallReply>;
   /** Call from an action: its own transaction (or action). */
@@ -67,12 +71,6 @@ const NOT_SUPPORTED_YET = new Set([
   "1.0/cancel_job",
   "1.0/actions/schedule",
   "1.0/actions/cancel_job",
-  "1.0/storageGenerateUploadUrl",
-  "1.0/storageGetUrl",
-  "1.0/storageGetMetadata",
-  "1.0/storageDelete",
-  "1.0/storageStore",
-  "1.0/storageGet",
   "1.0/actions/vectorSearch",
   "1.0/signJwt",
   "1.0/createFunctionHandle",
@@ -179,8 +177,11 @@ export class HostInvocation implements SyscallChannel {
           args,
         );
       default:
+        if (STORAGE_SYSCALLS.has(op)) {
+          return storageSyscall(this.#services.storage, this.scope, op, args);
+        }
         if (NOT_SUPPORTED_YET.has(op)) {
-          // TODO(issue-5): scheduler, file storage, vector search, JWT signing, function handles.
+          // TODO(issue-5): scheduler, vector search, JWT signing, function handles.
           return Promise.reject(
             new Error(`${op} is not supported by this backend yet.`),
           );

@@ -24,6 +24,7 @@ import { convexToJson, jsonToConvex } from "../values/json.js";
 import type { JsonValue } from "../values/value.js";
 import type { UdfType } from "./app-analysis.js";
 import type { DeployedFunction, Deployment } from "./deployment.js";
+import type { FileStorage } from "./file-storage.js";
 import type { FunctionLogs } from "./function-logs.js";
 import {
   HostInvocation,
@@ -86,6 +87,8 @@ export interface UdfExecutorOptions {
   readonly cursors: CursorCodec;
   readonly deploymentName: string;
   readonly logs: FunctionLogs;
+  /** Backs `ctx.storage`; null: storage syscalls fail with a clear error. */
+  readonly storage?: FileStorage | null | undefined;
 }
 
 /** How often a query or mutation lost with its worker is re-run before giving up. */
@@ -405,6 +408,7 @@ export class UdfExecutor {
       services = {
         cursors: this.#options.cursors,
         deploymentName: this.#options.deploymentName,
+        storage: this.#options.storage ?? null,
         runNested: (parent, call) => this.#runNested(deployment, parent, call),
         runFromAction: (parent, call) =>
           this.#runFromAction(deployment, parent, call),

@@ -4,6 +4,7 @@
  * the snapshot timestamp) so those stay synchronous and cheap; everything else goes through the
  * invocation's `SyscallChannel`.
  */
+import { Buffer } from "node:buffer";
 import {
   currentInvocation,
   SyscallError,
@@ -55,13 +56,13 @@ export function installConvexGlobal(tracker: UserTimeTracker): void {
         },
       );
     },
-    jsSyscall(op: string): unknown {
+    jsSyscall(op: string, args: Record<string, unknown>): unknown {
       requireInvocation(op);
-      // TODO(issue-5): file storage from actions (`storage/storeBlob`, `storage/getBlob`).
-      if (op === "storage/storeBlob" || op === "storage/getBlob") {
-        return Promise.reject(
-          new Error("File storage is not supported by this backend yet."),
-        );
+      if (op === "storage/storeBlob") {
+        return storeBlob((o, json) => convex.asyncSyscall(o, json), args);
+      }
+      if (op === "storage/getBlob") {
+        return getBlob((o, json) => convex.asyncSyscall(o, json), args);
       }
       throw new Error(`Unknown JS syscall ${op}`);
     },
@@ -69,6 +70,54 @@ export function installConvexGlobal(tracker: UserTimeTracker): void {
   Object.defineProperty(globalThis, "Convex", {
     value: convex,
     configurable: true,
+  });
+}
+
+type AsyncSyscall = (op: string, argsJson: string) => Promise<string>;
+
+/**
+ * `storage.store(blob)` in actions: the blob's bytes go to the host as base64 (`1.0/storageStore`),
+ * since a `Blob` cannot cross the worker boundary as one.
+ */
+async function storeBlob(
+  asyncSyscall: AsyncSyscall,
+  args: Record<string, unknown>,
+): Promise<unknown> {
+  const blob = args["blob"];
+  if (!(blob instanceof Blob)) {
+    throw new Error(
+      "store() expects a Blob. If you are trying to store a Request, `await request.blob()` will give you the correct input.",
+    );
+  }
+  const options = args["options"] as { sha256?: unknown } | undefined;
+  const bytes = Buffer.from(await blob.arrayBuffer());
+  const result = await asyncSyscall(
+    "1.0/storageStore",
+    JSON.stringify({
+      blob: bytes.toString("base64"),
+      contentType: blob.type,
+      sha256: options?.sha256,
+    }),
+  );
+  return JSON.parse(result) as unknown;
+}
+
+/** `storage.get(id)` in actions: the host's base64 answer as a `Blob`, or null. */
+async function getBlob(
+  asyncSyscall: AsyncSyscall,
+  args: Record<string, unknown>,
+): Promise<Blob | null> {
+  const result = await asyncSyscall(
+    "1.0/storageGet",
+    JSON.stringify({ storageId: args["storageId"] }),
+  );
+  const file = JSON.parse(result) as {
+    blob: string;
+    contentType: string | null;
+  } | null;
+  if (file === null) return null;
+  return new Blob([Buffer.from(file.blob, "base64")], {
+    type: file.contentType ?? "",
   });
 }
 
