@@ -221,10 +221,10 @@ describe("FunctionRunner", () => {
     );
   });
 
-  test("answers features of later issues with a clear error", async () => {
+  test("refuses to schedule a query", async () => {
     const scheduled = await call("messages:schedule");
     expect(!scheduled.success && scheduled.errorMessage).toContain(
-      "1.0/schedule is not supported by this backend yet.",
+      "Attempted to schedule function messages:list, which is a query.",
     );
   });
 

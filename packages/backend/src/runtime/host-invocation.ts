@@ -17,6 +17,10 @@ import {
   type SyscallReply,
 } from "./sandbox/invocation.js";
 import { STORAGE_SYSCALLS, storageSyscall } from "./storage-syscalls.js";
+import {
+  SCHEDULER_SYSCALLS,
+  type SchedulerSyscalls,
+} from "./scheduler-syscalls.js";
 import { canonicalizeUdfPath, displayUdfPath } from "./udf-path.js";
 import type { UdfType } from "./app-analysis.js";
 
@@ -40,6 +44,8 @@ export interface InvocationServices {
   readonly deploymentName: string;
   /** Backs `ctx.storage`; null when the backend has no file store. */
   readonly storage: FileStorage | null;
+  /** `ctx.scheduler` (`scheduler-syscalls.ts`). */
+  readonly scheduler: SchedulerSyscalls;
   /** Nested call from a query or mutation: a sub-transaction of `parent`'s transaction. */
   runNested(parent: HostInvocation, call: NestedCall): Promise<SyscallReply>;
   /** Call from an action: its own transaction (or action). */
@@ -61,16 +67,14 @@ export interface InvocationScope {
   readonly requestId: string;
   /** Previous run's journal (reactive pagination), queries only. */
   readonly journal: string | null;
+  /** The `_scheduled_functions` job this invocation runs, if any. */
+  readonly scheduledJobId?: string | null | undefined;
 }
 
 /** Convex's `MAX_REACTOR_CALL_DEPTH`: nested calls deeper than this fail. */
 export const MAX_CALL_DEPTH = 8;
 
 const NOT_SUPPORTED_YET = new Set([
-  "1.0/schedule",
-  "1.0/cancel_job",
-  "1.0/actions/schedule",
-  "1.0/actions/cancel_job",
   "1.0/actions/vectorSearch",
   "1.0/signJwt",
   "1.0/createFunctionHandle",
@@ -177,11 +181,14 @@ export class HostInvocation implements SyscallChannel {
           args,
         );
       default:
+        if (SCHEDULER_SYSCALLS.has(op)) {
+          return this.#services.scheduler.handle(this.scope, op, args);
+        }
         if (STORAGE_SYSCALLS.has(op)) {
           return storageSyscall(this.#services.storage, this.scope, op, args);
         }
         if (NOT_SUPPORTED_YET.has(op)) {
-          // TODO(issue-5): scheduler, vector search, JWT signing, function handles.
+          // TODO(issue-5): vector search, JWT signing, function handles.
           return Promise.reject(
             new Error(`${op} is not supported by this backend yet.`),
           );
@@ -201,7 +208,7 @@ export class HostInvocation implements SyscallChannel {
         ip: null,
         userAgent: null,
         requestId: this.scope.requestId,
-        scheduledFunctionId: null,
+        scheduledFunctionId: this.scope.scheduledJobId ?? null,
         authToken: null,
       }),
     );

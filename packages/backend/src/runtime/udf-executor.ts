@@ -26,6 +26,7 @@ import type { UdfType } from "./app-analysis.js";
 import type { DeployedFunction, Deployment } from "./deployment.js";
 import type { FileStorage } from "./file-storage.js";
 import type { FunctionLogs } from "./function-logs.js";
+import { SchedulerSyscalls } from "./scheduler-syscalls.js";
 import {
   HostInvocation,
   MAX_CALL_DEPTH,
@@ -61,6 +62,10 @@ export interface ExecutionRequest {
   readonly readTs?: Timestamp | undefined;
   readonly requestId: string;
   readonly journal?: string | null | undefined;
+  /** Mutations: called in the transaction after the function succeeded, before the commit. */
+  readonly beforeCommit?: ((tx: Transaction) => Promise<void>) | undefined;
+  /** The `_scheduled_functions` job being run, if any. */
+  readonly scheduledJobId?: string | null | undefined;
 }
 
 export type ExecutionResult =
@@ -216,6 +221,7 @@ export class UdfExecutor {
               tx,
             );
             if (!result.success) throw new UserFailure(result, logLines);
+            await request.beforeCommit?.(tx);
             return { result, logLines };
           } finally {
             host.close();
@@ -361,7 +367,10 @@ export class UdfExecutor {
     deployment: Deployment,
     fn: DeployedFunction,
     tx: Transaction | null,
-    request: Pick<ExecutionRequest, "identity" | "requestId" | "journal">,
+    request: Pick<
+      ExecutionRequest,
+      "identity" | "requestId" | "journal" | "scheduledJobId"
+    >,
     depth: number,
   ): HostInvocation {
     return new HostInvocation(
@@ -373,6 +382,7 @@ export class UdfExecutor {
         depth,
         requestId: request.requestId,
         journal: request.journal ?? null,
+        scheduledJobId: request.scheduledJobId ?? null,
       },
       this.servicesFor(deployment),
     );
@@ -410,6 +420,11 @@ export class UdfExecutor {
         deploymentName: this.#options.deploymentName,
         storage: this.#options.storage ?? null,
         runNested: (parent, call) => this.#runNested(deployment, parent, call),
+        scheduler: new SchedulerSyscalls(
+          deployment,
+          this.#options.database,
+          this.#options.clock,
+        ),
         runFromAction: (parent, call) =>
           this.#runFromAction(deployment, parent, call),
       };
