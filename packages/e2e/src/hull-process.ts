@@ -18,6 +18,10 @@ export interface HullProcess extends AsyncDisposable {
   readonly siteUrl: string;
   readonly dataDir: string;
   readonly adminKey: string;
+  /** The pid of the running process (undefined while stopped). */
+  readonly pid: number | undefined;
+  /** Kills the process with SIGKILL (a crash) and waits until it is gone; keeps the data. */
+  kill9(): Promise<void>;
   /** Everything the process wrote so far (stdout and stderr), for failure messages. */
   output(): string;
   /** Stops the process (SIGTERM, then SIGKILL) and starts a new one on the same ports and data. */
@@ -26,12 +30,28 @@ export interface HullProcess extends AsyncDisposable {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
+/** Where the deployment lives; by default SQLite in the process's own data directory. */
+export interface StartHullOptions {
+  /** `--db`: a PostgreSQL URL shared by several processes. */
+  readonly databaseUrl?: string | undefined;
+  /** `INSTANCE_SECRET`, the same for every process of one deployment. */
+  readonly instanceSecret?: string | undefined;
+}
+
 /**
  * Starts `hull serve` (the real bin, as `npx hull serve` runs it) on free ports with a fresh
  * temporary data directory, waits until `GET /version` answers, and fetches an admin key with
  * `hull admin-key`. Always stop it (`await using` does).
  */
-export async function startHull(): Promise<HullProcess> {
+export async function startHull(
+  options: StartHullOptions = {},
+): Promise<HullProcess> {
+  const credentialEnv: Record<string, string> =
+    options.instanceSecret === undefined
+      ? {}
+      : { INSTANCE_SECRET: options.instanceSecret };
+  const dbFlags =
+    options.databaseUrl === undefined ? [] : ["--db", options.databaseUrl];
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "hull-e2e-"));
   const port = await freePort();
   const sitePort = await freePort();
@@ -50,10 +70,11 @@ export async function startHull(): Promise<HullProcess> {
         String(sitePort),
         "--data",
         dataDir,
+        ...dbFlags,
       ],
       {
         stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, HULL_LOG_LEVEL: "warn" },
+        env: { ...process.env, HULL_LOG_LEVEL: "warn", ...credentialEnv },
       },
     );
     child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -66,7 +87,7 @@ export async function startHull(): Promise<HullProcess> {
   };
   try {
     await launch();
-    const adminKey = await issueAdminKey(dataDir);
+    const adminKey = await issueAdminKey(dataDir, credentialEnv);
     let stopped = false;
     const stop = async (
       options: { keepData?: boolean } = {},
@@ -82,6 +103,20 @@ export async function startHull(): Promise<HullProcess> {
       siteUrl: `http://127.0.0.1:${sitePort}`,
       dataDir,
       adminKey,
+      get pid() {
+        return child?.pid;
+      },
+      kill9: async () => {
+        const running = child;
+        child = undefined;
+        if (running === undefined || running.pid === undefined) return;
+        if (running.exitCode !== null || running.signalCode !== null) return;
+        const exited = new Promise<void>((resolve) =>
+          running.once("exit", () => resolve()),
+        );
+        process.kill(running.pid, "SIGKILL");
+        await exited;
+      },
       output: () => output,
       restart: async () => {
         await kill();
@@ -97,14 +132,16 @@ export async function startHull(): Promise<HullProcess> {
   }
 }
 
-/** Runs `hull admin-key --data <dir>` and returns the last line of its output. */
-export async function issueAdminKey(dataDir: string): Promise<string> {
-  const { stdout } = await execFileAsync(process.execPath, [
-    HULL_BIN,
-    "admin-key",
-    "--data",
-    dataDir,
-  ]);
+/** Runs `hull admin-key --data <dir>` (with `env`, e.g. `INSTANCE_SECRET`) and returns the last line of its output. */
+export async function issueAdminKey(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<string> {
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    [HULL_BIN, "admin-key", "--data", dataDir],
+    { env: { ...process.env, ...env } },
+  );
   const key = stdout.trim().split("\n").at(-1);
   if (key === undefined || !key.includes("|"))
     throw new Error(`hull admin-key printed: ${stdout}`);

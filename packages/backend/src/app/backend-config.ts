@@ -11,6 +11,12 @@ export const DEFAULT_HOST = "127.0.0.1";
 export interface BackendConfig {
   /** Holds the SQLite file, the module store, the credentials and stored files. */
   readonly dataDir: string;
+  /**
+   * A `postgres://` URL: keep the deployment in that PostgreSQL database instead of SQLite in
+   * `dataDir` (the log, module sources, manifest, environment variables and, unless given, the
+   * instance secret), so several processes can serve it together.
+   */
+  readonly databaseUrl?: string | undefined;
   readonly host: string;
   /** Client API, WebSocket and admin API; 0 picks a free port. */
   readonly port: number;

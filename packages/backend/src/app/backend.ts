@@ -21,16 +21,16 @@ import { DiskFileStore } from "../model/file-store.js";
 import { analyzeModules } from "../runtime/analysis.js";
 import { FileStorage } from "../runtime/file-storage.js";
 import { FunctionRunner } from "../runtime/function-runner.js";
-import { FileModuleStore } from "../runtime/module-store.js";
 import { systemClock, type Clock } from "../shared/clock.js";
 import { silentLogger } from "../shared/logger.js";
-import { SqlitePersistence } from "../storage/sqlite/sqlite-persistence.js";
 import type { SyncAuthVerifier } from "../sync/sync-deps.js";
 import { SyncServer } from "../sync/sync-server.js";
 import { createSyncUpgradeHandler } from "../sync/ws-transport.js";
 import type { BackendConfig } from "./backend-config.js";
-import { deriveInstanceKey, loadOrCreateCredentials } from "./credentials.js";
+import { deriveInstanceKey } from "./credentials.js";
+import { followDeployment } from "./deployment-follower.js";
 import { ManifestStore } from "./deployment-manifest.js";
+import { openDeploymentStorage } from "./deployment-storage.js";
 import { EnvironmentVariables } from "./environment-variables.js";
 import { recoverManifest } from "./manifest-recovery.js";
 import { PushService } from "./push-service.js";
@@ -40,8 +40,6 @@ import { UserTokens } from "./user-tokens.js";
 import { HULL_VERSION } from "./version.js";
 
 /** Where things live inside the data directory. */
-const DATABASE_FILE = "hull.sqlite3";
-const MODULES_DIR = "modules";
 const MODULE_CACHE_DIR = "module-cache";
 const FILES_DIR = "files";
 
@@ -116,11 +114,21 @@ export class Backend implements Service {
     const { dataDir, logger } = this.#config;
     const clock = this.#config.clock ?? systemClock;
     await mkdir(dataDir, { recursive: true });
-    const credentials = await loadOrCreateCredentials(dataDir, this.#config);
-    const addresses = await this.#listen(credentials);
-    const persistence = SqlitePersistence.open({
-      path: path.join(dataDir, DATABASE_FILE),
+    const storage = await openDeploymentStorage({
+      dataDir,
+      databaseUrl: this.#config.databaseUrl,
+      logger,
     });
+    const { persistence, moduleStore } = storage;
+    let credentials: InstanceCredentials;
+    let addresses: BackendAddresses;
+    try {
+      credentials = await storage.credentials(this.#config);
+      addresses = await this.#listen(credentials);
+    } catch (error) {
+      await storage.close();
+      throw error;
+    }
     // Cursors are sealed by both the engine and the runtime; one stable key keeps them valid
     // across restarts.
     const cursorSecret = deriveInstanceKey(
@@ -133,7 +141,6 @@ export class Backend implements Service {
       logger,
       cursorSecret,
     });
-    const moduleStore = new FileModuleStore(path.join(dataDir, MODULES_DIR));
     const files = await DiskFileStore.create(path.join(dataDir, FILES_DIR));
     const fileStorage = new FileStorage({
       database,
@@ -161,7 +168,7 @@ export class Backend implements Service {
     this.#closers.push(
       () => runner.close(),
       () => database.close(),
-      () => persistence.close(),
+      () => storage.close(),
     );
     const environment = await EnvironmentVariables.load(persistence, (vars) =>
       runner.setEnvironmentVariables(vars),
@@ -169,6 +176,12 @@ export class Backend implements Service {
     const manifests = new ManifestStore(persistence);
     const manifest = await recoverManifest(manifests, database.catalog, logger);
     if (manifest !== null) await runner.activate(manifest);
+    if (storage.shared) {
+      // Other processes may deploy or change variables: follow what they store.
+      this.#closers.unshift(
+        followDeployment({ manifests, runner, environment, logger }),
+      );
+    }
     const orphans = await fileStorage.sweepOrphans(() => files.listKeys());
     if (orphans > 0)
       logger.info("removed unreferenced stored files", { orphans });

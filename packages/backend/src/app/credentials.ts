@@ -39,8 +39,8 @@ export async function loadOrCreateCredentials(
   const storedName = await readTrimmed(path.join(dir, NAME_FILE));
   const instanceName =
     options.instanceName ?? storedName ?? DEFAULT_INSTANCE_NAME;
-  assertInstanceName(instanceName);
   if (instanceName !== storedName) {
+    assertInstanceName(instanceName);
     await fs.writeFile(path.join(dir, NAME_FILE), `${instanceName}\n`, {
       mode: 0o600,
     });
@@ -51,6 +51,18 @@ export async function loadOrCreateCredentials(
       path.join(dir, SECRET_FILE),
       options.randomBytes,
     ));
+  return checkedCredentials(instanceName, instanceSecret);
+}
+
+/**
+ * Validates a name and secret from anywhere (flags, files, the database) and normalises the
+ * secret to lower case. Throws `BadRequest` for a malformed name or secret.
+ */
+export function checkedCredentials(
+  instanceName: string,
+  instanceSecret: string,
+): InstanceCredentials {
+  assertInstanceName(instanceName);
   if (!isInstanceSecret(instanceSecret)) {
     throw new BackendError(
       "BadRequest",

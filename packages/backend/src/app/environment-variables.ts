@@ -58,6 +58,24 @@ export class EnvironmentVariables {
     return run;
   }
 
+  /**
+   * Re-reads the stored variables (another process may have changed them) and hands them to
+   * `onChange` when they differ from the cached ones.
+   */
+  reload(): Promise<void> {
+    const run = this.#updating.then(async () => {
+      const stored = await this.#persistence
+        .reader()
+        .getGlobal(ENVIRONMENT_GLOBAL_KEY);
+      const vars = stored === null ? {} : (stored as Record<string, string>);
+      if (JSON.stringify(vars) === JSON.stringify(this.#vars)) return;
+      this.#vars = vars;
+      this.#onChange(vars);
+    });
+    this.#updating = run.catch(() => undefined);
+    return run;
+  }
+
   async #update(changes: readonly EnvironmentVariableChange[]): Promise<void> {
     const next: Record<string, string> = { ...this.#vars };
     for (const { name, value } of changes) {

@@ -22,11 +22,15 @@ Options:
   --host <address>        Interface to listen on (default 127.0.0.1)
   --data <dir>            Data directory: database, modules, credentials (default ./hull-data)
   --instance-name <name>  Instance name, part of every admin key (default hull)
+  --db <postgres-url>     Keep the deployment in PostgreSQL instead of SQLite in --data;
+                          several processes given the same URL serve one deployment
   -h, --help              Show this help
   -v, --version           Show the version
 
 Environment: INSTANCE_NAME, INSTANCE_SECRET (64 hex chars), CONVEX_CLOUD_ORIGIN,
-CONVEX_SITE_ORIGIN (public URLs when behind a proxy), HULL_LOG_LEVEL (debug|info|warn|error).
+CONVEX_SITE_ORIGIN (public URLs when behind a proxy), POSTGRES_URL or DATABASE_URL (as --db;
+a URL without a database name uses the database named after the instance, - becoming _),
+HULL_LOG_LEVEL (debug|info|warn|error).
 
 Example:
   npx hull serve

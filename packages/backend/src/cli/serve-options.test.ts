@@ -46,6 +46,42 @@ describe("toBackendConfig", () => {
     );
   });
 
+  test("--db wins over POSTGRES_URL, which wins over DATABASE_URL", () => {
+    const env = {
+      POSTGRES_URL: "postgres://u:p@pg:5432/from_postgres_url",
+      DATABASE_URL: "postgres://u:p@pg:5432/from_database_url",
+    };
+    expect(config(["--db", "postgresql://h/flag_db"], env)).toMatchObject({
+      databaseUrl: "postgresql://h/flag_db",
+    });
+    expect(config([], env)).toMatchObject({
+      databaseUrl: "postgres://u:p@pg:5432/from_postgres_url",
+    });
+    expect(config([], { DATABASE_URL: env.DATABASE_URL })).toMatchObject({
+      databaseUrl: "postgres://u:p@pg:5432/from_database_url",
+    });
+    expect(config([])).toMatchObject({ databaseUrl: undefined });
+  });
+
+  test("a server URL without a database gets the database named after the instance", () => {
+    expect(
+      config([], {
+        POSTGRES_URL: "postgres://u:p@db.example.com",
+        INSTANCE_NAME: "my-app",
+      }),
+    ).toMatchObject({ databaseUrl: "postgres://u:p@db.example.com/my_app" });
+    expect(
+      config(["--db", "postgres://u@h:5433/?sslmode=require"]),
+    ).toMatchObject({
+      databaseUrl: "postgres://u@h:5433/hull?sslmode=require",
+    });
+  });
+
+  test("a database URL that is not PostgreSQL is a message", () => {
+    expect(config(["--db", "mysql://h/db"])).toMatch(/Only PostgreSQL URLs/);
+    expect(config(["--db", "not a url"])).toMatch(/not a URL/);
+  });
+
   test("unknown flags are refused", () => {
     expect(() => parseFlags(["--nope"])).toThrow(/Unknown option/);
   });

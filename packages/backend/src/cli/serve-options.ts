@@ -5,6 +5,7 @@ import {
   DEFAULT_SITE_PORT,
   type BackendConfig,
 } from "../app/backend-config.js";
+import { DEFAULT_INSTANCE_NAME } from "../app/credentials.js";
 import type { Logger } from "../shared/logger.js";
 
 /** The default data directory, relative to where `hull` runs. */
@@ -16,6 +17,9 @@ export interface HullEnvironment {
   readonly INSTANCE_SECRET?: string | undefined;
   readonly CONVEX_CLOUD_ORIGIN?: string | undefined;
   readonly CONVEX_SITE_ORIGIN?: string | undefined;
+  /** PostgreSQL server URL; without a database name the database is named after the instance. */
+  readonly POSTGRES_URL?: string | undefined;
+  readonly DATABASE_URL?: string | undefined;
 }
 
 /** Flags shared by the commands (`node:util` `parseArgs` options). */
@@ -24,6 +28,7 @@ export const FLAG_OPTIONS = {
   "site-port": { type: "string" },
   host: { type: "string" },
   data: { type: "string" },
+  db: { type: "string" },
   "instance-name": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
@@ -61,17 +66,52 @@ export function toBackendConfig(
   if (typeof sitePort === "string") return sitePort;
   if (port !== 0 && port === sitePort)
     return `--port and --site-port must differ (both are ${port}).`;
+  const instanceName = flags["instance-name"] ?? nonEmpty(env.INSTANCE_NAME);
+  const databaseUrl = resolveDatabaseUrl(
+    flags.db ?? nonEmpty(env.POSTGRES_URL) ?? nonEmpty(env.DATABASE_URL),
+    instanceName,
+  );
+  if (databaseUrl !== undefined && !databaseUrl.ok) return databaseUrl.message;
   return {
     dataDir: flags.data ?? DEFAULT_DATA_DIR,
+    databaseUrl: databaseUrl?.url,
     host: flags.host ?? DEFAULT_HOST,
     port,
     sitePort,
-    instanceName: flags["instance-name"] ?? nonEmpty(env.INSTANCE_NAME),
+    instanceName,
     instanceSecret: nonEmpty(env.INSTANCE_SECRET),
     cloudOrigin: trimSlash(nonEmpty(env.CONVEX_CLOUD_ORIGIN)),
     siteOrigin: trimSlash(nonEmpty(env.CONVEX_SITE_ORIGIN)),
     logger,
   };
+}
+
+/**
+ * The PostgreSQL URL to use. A URL naming a database is used as is; a server URL without one
+ * (self-hosted Convex's `POSTGRES_URL` convention) gets the database named after the instance,
+ * with `-` replaced by `_` (`hull` by default): `postgres://u:p@host:5432` → `…/hull`.
+ */
+export function resolveDatabaseUrl(
+  text: string | undefined,
+  instanceName: string | undefined,
+): { ok: true; url: string } | { ok: false; message: string } | undefined {
+  if (text === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return { ok: false, message: `The database URL is not a URL: "${text}".` };
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+    return {
+      ok: false,
+      message: `Only PostgreSQL URLs (postgres://…) are supported, received "${url.protocol}//…".`,
+    };
+  }
+  if (url.pathname === "" || url.pathname === "/") {
+    url.pathname = `/${(instanceName ?? DEFAULT_INSTANCE_NAME).replaceAll("-", "_")}`;
+  }
+  return { ok: true, url: url.toString() };
 }
 
 function parsePort(
