@@ -146,7 +146,7 @@ describe("two hull processes on one PostgreSQL", () => {
         `export const ping = query({ args: {}, handler: () => "pong" });\n`,
     );
     await push(b);
-    const answer = await eventually(() =>
+    const answer: unknown = await eventually((): Promise<unknown> =>
       http(a).query(queryRef("added:ping"), {}),
     );
     expect(answer).toBe("pong");
