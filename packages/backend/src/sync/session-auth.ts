@@ -15,7 +15,12 @@ export const ANONYMOUS: QueryCaller = {
 
 /** The new caller, or the reason to answer with an `AuthError`. */
 export type AuthOutcome =
-  | { readonly type: "accepted"; readonly caller: QueryCaller }
+  | {
+      readonly type: "accepted";
+      readonly caller: QueryCaller;
+      /** When a user token stops being valid (its `exp`), in epoch ms; null: never. */
+      readonly expiresAtMs?: number | null | undefined;
+    }
   | { readonly type: "rejected"; readonly reason: string };
 
 /**
@@ -59,6 +64,7 @@ export async function authenticate(
             identity,
             isAdmin: false,
           },
+          expiresAtMs: tokenExpiryMs(message.value),
         };
       } catch (e) {
         const error = toBackendError(e);
@@ -68,6 +74,23 @@ export async function authenticate(
     }
     default:
       return message satisfies never;
+  }
+}
+
+/**
+ * The `exp` claim of a JWT that already verified, in epoch ms; null when it has none (or is not
+ * a JWT, as with test verifiers).
+ */
+export function tokenExpiryMs(token: string): number | null {
+  const payload = token.split(".")[1];
+  if (payload === undefined) return null;
+  try {
+    const claims = JSON.parse(
+      Buffer.from(payload, "base64url").toString("utf8"),
+    ) as { exp?: unknown };
+    return typeof claims.exp === "number" ? claims.exp * 1000 : null;
+  } catch {
+    return null;
   }
 }
 

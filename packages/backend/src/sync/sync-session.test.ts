@@ -454,6 +454,36 @@ describe("SyncSession", () => {
     expect(c.session.phase).toBe("closed");
   });
 
+  test("ends a user session with AuthError (no update attempted) once its token expires", async () => {
+    const { server, backend } = setup();
+    const c = await connect(server);
+    const expS = Math.floor(backend.clock.nowMs / 1000) + 60;
+    const claims = Buffer.from(JSON.stringify({ exp: expS })).toString(
+      "base64url",
+    );
+    await c.send({
+      type: "Authenticate",
+      tokenType: "User",
+      value: `good:alice.${claims}.sig`,
+      baseVersion: 0,
+    });
+    await settle(server);
+    c.transport.take();
+    server.heartbeat(expS * 1000 - 1);
+    expect(c.transport.closed).toBeNull();
+    c.transport.take();
+    server.heartbeat(expS * 1000);
+    expect(c.transport.take()).toEqual([
+      {
+        type: "AuthError",
+        error: "Token expired",
+        baseVersion: 1,
+        authUpdateAttempted: false,
+      },
+    ]);
+    expect(c.session.phase).toBe("closed");
+  });
+
   test("runs queries as the impersonated identity for a valid admin key", async () => {
     const { server } = setup();
     const c = await connect(server);

@@ -90,6 +90,8 @@ export class SyncSession implements HubClient {
   #querySetVersion = 0;
   #identityVersion = 0;
   #caller: QueryCaller = ANONYMOUS;
+  /** When the current user token expires (epoch ms); checked by `heartbeat`. */
+  #authExpiresAtMs: number | null = null;
   readonly #queries = new Map<QueryId, LiveQuery>();
   /** What the client has: the last Transition's end version and the outcomes it carried. */
   #sentVersion: StateVersion = { querySet: 0, identity: 0, ts: 0n };
@@ -151,7 +153,9 @@ export class SyncSession implements HubClient {
   /** Sends a Ping when idle and closes a silent client; call every few seconds. */
   heartbeat(nowMs: number): void {
     if (this.#phase === "closed") return;
-    if (nowMs - this.#lastReceivedMs >= CLIENT_INACTIVITY_TIMEOUT_MS) {
+    if (this.#authExpiresAtMs !== null && nowMs >= this.#authExpiresAtMs) {
+      this.#rejectAuth("Token expired", false);
+    } else if (nowMs - this.#lastReceivedMs >= CLIENT_INACTIVITY_TIMEOUT_MS) {
       this.#closeTransport(CLOSE_NORMAL, "ClientInactive");
     } else if (nowMs - this.#lastSentMs >= PING_INTERVAL_MS) {
       this.#send({ type: "Ping" });
@@ -262,6 +266,7 @@ export class SyncSession implements HubClient {
       return;
     }
     const caller = outcome.caller;
+    this.#authExpiresAtMs = outcome.expiresAtMs ?? null;
     this.#identityVersion = message.baseVersion + 1;
     this.#caller = caller;
     for (const query of this.#queries.values()) {
@@ -272,12 +277,16 @@ export class SyncSession implements HubClient {
     this.#flush();
   }
 
-  #rejectAuth(reason: string): void {
+  /**
+   * Answers `AuthError` and closes. `authUpdateAttempted`: true for a token the client just sent,
+   * false when the session's token expired (the client then fetches a fresh one).
+   */
+  #rejectAuth(reason: string, authUpdateAttempted = true): void {
     this.#send({
       type: "AuthError",
       error: reason,
       baseVersion: this.#identityVersion,
-      authUpdateAttempted: true,
+      authUpdateAttempted,
     });
     this.#closeTransport(CLOSE_NORMAL, "AuthError");
   }
