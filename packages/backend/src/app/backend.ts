@@ -17,6 +17,7 @@ import {
   MAX_PUSH_BODY_BYTES,
 } from "../http/request-body.js";
 import { errorResponse } from "../http/responses.js";
+import { validateCronSpecs } from "../model/cron-jobs.js";
 import { DiskFileStore } from "../model/file-store.js";
 import { analyzeModules } from "../runtime/analysis.js";
 import { FileStorage } from "../runtime/file-storage.js";
@@ -34,6 +35,7 @@ import { openDeploymentStorage } from "./deployment-storage.js";
 import { EnvironmentVariables } from "./environment-variables.js";
 import { recoverManifest } from "./manifest-recovery.js";
 import { PushService } from "./push-service.js";
+import { startScheduling } from "./scheduling.js";
 import type { Service } from "./service.js";
 import { createCliSystemFunctions } from "./system/cli-system-functions.js";
 import { UserTokens } from "./user-tokens.js";
@@ -176,6 +178,14 @@ export class Backend implements Service {
     const manifests = new ManifestStore(persistence);
     const manifest = await recoverManifest(manifests, database.catalog, logger);
     if (manifest !== null) await runner.activate(manifest);
+    const scheduling = await startScheduling({
+      database,
+      runner,
+      clock,
+      logger,
+      shared: storage.shared,
+    });
+    this.#closers.unshift(() => scheduling.stop());
     if (storage.shared) {
       // Other processes may deploy or change variables: follow what they store.
       this.#closers.unshift(
@@ -193,10 +203,11 @@ export class Backend implements Service {
           logger,
         });
         parseAuthProviders(analysis.authProviders);
+        validateCronSpecs(analysis.crons);
         return analysis;
       },
       environmentVariables: () => environment.all(),
-      runner,
+      runner: scheduling.deployTarget,
       schema: database.schema,
       catalog: () => database.catalog,
       manifests,

@@ -123,10 +123,12 @@ export class Scheduler {
   /**
    * Recovers from a restart (actions left in progress are marked failed, action crons left in
    * progress are released), then runs due work and keeps waking at the next due time.
+   * `recoverInProgress: false` skips the recovery, for storage shared with other processes
+   * whose runs may still be going.
    */
-  async start(): Promise<void> {
+  async start(options: { recoverInProgress?: boolean } = {}): Promise<void> {
     await this.#load();
-    await this.#recover();
+    if (options.recoverInProgress !== false) await this.#recover();
     this.#started = true;
     this.#arm();
   }
@@ -163,12 +165,17 @@ export class Scheduler {
     return next;
   }
 
-  /** Stops waking up and waits for the runs in flight. */
-  async stop(): Promise<void> {
+  /** Stops waking up and waits for the runs in flight, at most `drainMs` (default: no limit). */
+  async stop(drainMs?: number): Promise<void> {
     this.#stopped = true;
     this.#timer?.abort();
     this.#unsubscribe();
-    await this.idle();
+    if (drainMs === undefined) return this.idle();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.idle(),
+      new Promise((resolve) => (timer = setTimeout(resolve, drainMs))),
+    ]).finally(() => clearTimeout(timer));
   }
 
   #onCommit(commit: CommittedWrite): void {
