@@ -42,6 +42,12 @@ async function eventually<T>(
   }
 }
 
+/** Starts the killed process again and reads `read` once it answers. */
+async function restarted<T>(read: () => Promise<T>): Promise<T> {
+  await deployed.hull.restart();
+  return read();
+}
+
 const count = (values: readonly string[], tag: string) =>
   values.filter((v) => v === tag).length;
 
@@ -87,14 +93,16 @@ describe("the scheduler", () => {
     expect(runs.every((e) => e.error === null)).toBe(true);
   });
 
-  test("a job pending across a restart runs once, and the cron resumes without repeating a slot", async () => {
+  test("a job pending when the process dies runs once, late, and the cron resumes without repeating a slot", async () => {
     await client().mutation(mutationRef("jobs:enqueue"), {
       tag: "across",
-      delayMs: 1500,
+      delayMs: 1000,
     });
-    await deployed.hull.restart();
+    await deployed.hull.kill9();
+    // Down past the job's time and past a cron slot or two.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const before = (await restarted(ticks)).length;
     await eventually(records, (tags) => tags.includes("across"));
-    const before = (await ticks()).length;
     await eventually(ticks, (at) => at.length >= before + 2);
     expect(count(await records(), "across")).toBe(1);
     const at = await ticks();
