@@ -25,6 +25,7 @@ import {
 } from "convex/values";
 import type { TransactionLimits } from "../engine/limits.js";
 import type { UdfType } from "../runtime/app-analysis.js";
+import { prepareRealm } from "../runtime/sandbox/realm.js";
 import type { Execution } from "../runtime/udf-executor.js";
 import { canonicalizeUdfPath } from "../runtime/udf-path.js";
 import type { JsonValue } from "../values/value.js";
@@ -38,12 +39,59 @@ import { INLINE_MODULE, registerInline } from "./inline-functions.js";
 import { discoverModules, type ModuleMap } from "./module-map.js";
 import { HarnessScheduler } from "./harness-scheduler.js";
 
+/*
+ * The realm's replacements (deterministic `Date`/`Math.random`, guarded timers, console capture,
+ * the `Convex` global) are installed when the harness is imported, before a test can install
+ * vitest's fake timers: fake timers then layer over them and restore them cleanly.
+ */
+prepareRealm({ watchdog: null, consoleFallback: null });
+
 /** The options form of `convexTest`. */
 export interface ConvexTestOptions<Schema> {
   readonly schema?: Schema | undefined;
   readonly modules?: ModuleMap | undefined;
-  /** Lowers Hull's per-transaction limits (Hull's names: `maxDocumentsRead`, …). */
-  readonly transactionLimits?: Partial<TransactionLimits> | undefined;
+  /**
+   * convex-test's limit overrides. Hull always enforces Convex's limits, so `true`/`false`/`{}`
+   * all mean the defaults; numbers lower `bytesRead`, `bytesWritten`, `documentsRead`,
+   * `documentsWritten` and `databaseQueries` (Hull counts index ranges read). The scheduler's
+   * limits (`functionsScheduled`, `scheduledFunctionArgsBytes`) stay at Convex's values.
+   */
+  readonly transactionLimits?:
+    Partial<TestTransactionLimits> | boolean | undefined;
+}
+
+/** convex-test's `TransactionMetrics` names. */
+export interface TestTransactionLimits {
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  readonly databaseQueries: number;
+  readonly documentsRead: number;
+  readonly documentsWritten: number;
+  readonly functionsScheduled: number;
+  readonly scheduledFunctionArgsBytes: number;
+}
+
+/** Hull's engine limits for convex-test's overrides. */
+function engineLimits(
+  limits: Partial<TestTransactionLimits> | boolean | undefined,
+): Partial<TransactionLimits> {
+  if (typeof limits !== "object") return {};
+  const mapped: Record<string, number> = {};
+  const names: readonly [
+    keyof TestTransactionLimits,
+    keyof TransactionLimits,
+  ][] = [
+    ["bytesRead", "maxBytesRead"],
+    ["bytesWritten", "maxBytesWritten"],
+    ["databaseQueries", "maxReadIntervals"],
+    ["documentsRead", "maxDocumentsRead"],
+    ["documentsWritten", "maxDocumentsWritten"],
+  ];
+  for (const [from, to] of names) {
+    const value = limits[from];
+    if (value !== undefined) mapped[to] = value;
+  }
+  return mapped;
 }
 
 type DataModelOf<Schema> =
@@ -114,24 +162,29 @@ interface InstanceOptions {
 /** One instance's shared state: every accessor derived from it uses the same database. */
 class HarnessInstance {
   readonly #options: InstanceOptions;
-  #backend: Promise<HarnessBackend> | null = null;
-  #scheduler: HarnessScheduler | null = null;
+  #backend: Promise<
+    HarnessBackend & { readonly scheduler: () => HarnessScheduler }
+  > | null = null;
   #nextRequestId = 1;
 
   constructor(options: InstanceOptions) {
     this.#options = options;
   }
 
-  /** The database and executor, opened on first use. */
-  backend(): Promise<HarnessBackend> {
-    this.#backend ??= openHarnessBackend(this.#options);
+  /** The database, executor and scheduler, opened on first use. */
+  backend(): Promise<
+    HarnessBackend & { readonly scheduler: () => HarnessScheduler }
+  > {
+    this.#backend ??= openHarnessBackend(this.#options).then((backend) => {
+      const refresh = () =>
+        backend.app.sandbox.setEnvironment(currentEnvironment());
+      return { ...backend, scheduler: HarnessScheduler.lazy(backend, refresh) };
+    });
     return this.#backend;
   }
 
   async scheduler(): Promise<HarnessScheduler> {
-    const backend = await this.backend();
-    this.#scheduler ??= new HarnessScheduler(backend);
-    return this.#scheduler;
+    return (await this.backend()).scheduler();
   }
 
   requestId(): string {
@@ -363,7 +416,7 @@ export function convexTest<
   const instance = new HarnessInstance({
     schema: (options.schema as SchemaLike | undefined) ?? null,
     modules: options.modules ?? discoverModules(),
-    transactionLimits: options.transactionLimits,
+    transactionLimits: engineLimits(options.transactionLimits),
   });
   return new Accessor(instance, null) as unknown as TestConvex<
     DataModelOf<Schema>

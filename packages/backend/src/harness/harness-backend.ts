@@ -1,22 +1,23 @@
 /**
  * The backend state one `convexTest` instance owns: a `Database` on memory persistence (schema
- * applied) and a `UdfExecutor` that runs the shared app's functions against it. Created lazily
+ * applied from a per-schema recording, see `schema-template.ts`) and a `UdfExecutor` that runs the shared app's functions against it. Created lazily
  * on the instance's first call, so creating an instance costs almost nothing.
  */
 import { randomBytes } from "node:crypto";
 import { Database } from "../engine/database.js";
 import type { TransactionLimits } from "../engine/limits.js";
 import { createCursorCodec } from "../engine/query/cursor.js";
-import { parseSchemaExport } from "../engine/schema-definition.js";
+import { MemoryFileStore } from "../model/file-store.js";
+import { FileStorage } from "../runtime/file-storage.js";
 import { FunctionLogs } from "../runtime/function-logs.js";
 import type { LogLine } from "../runtime/sandbox/log-collector.js";
 import { realSetTimeout } from "../runtime/sandbox/originals.js";
 import { DEFAULT_RUNTIME_LIMITS } from "../runtime/sandbox-host.js";
 import { UdfExecutor } from "../runtime/udf-executor.js";
 import type { Clock } from "../shared/clock.js";
-import { MemoryPersistence } from "../storage/memory/memory-persistence.js";
 import { loadHarnessApp, type HarnessApp } from "./harness-app.js";
 import type { ModuleMap } from "./module-map.js";
+import { persistenceWithSchema } from "./schema-template.js";
 
 /** What `schema.export()` of `defineSchema(...)` offers. */
 export interface SchemaLike {
@@ -47,6 +48,9 @@ export const harnessClock: Clock = {
   sleep: (ms) => new Promise((resolve) => realSetTimeout(resolve, ms)),
 };
 
+/** Where `ctx.storage.getUrl` URLs point (nothing serves them in the harness). */
+const STORAGE_ORIGIN = "http://127.0.0.1:3210";
+
 /** Cursors need a sealing key; tests need no stability across processes. */
 const CURSOR_SECRET = randomBytes(32);
 const cursors = createCursorCodec(CURSOR_SECRET);
@@ -60,19 +64,28 @@ export async function openHarnessBackend(
   options: HarnessBackendOptions,
 ): Promise<HarnessBackend> {
   const appPromise = loadHarnessApp(options.modules);
+  const persistence = await persistenceWithSchema(
+    options.schema === null ? null : options.schema.export(),
+    { clock: harnessClock, cursorSecret: CURSOR_SECRET },
+  );
   const database = await Database.open({
-    persistence: new MemoryPersistence(),
+    persistence,
     clock: harnessClock,
     cursorSecret: CURSOR_SECRET,
     limits: options.transactionLimits,
   });
-  if (options.schema !== null) {
-    await database.schema.apply(parseSchemaExport(options.schema.export()));
-  }
   const logs = new FunctionLogs(0);
   logs.subscribe((entry) => printLogLines(entry.logLines));
+  const storage = new FileStorage({
+    database,
+    files: new MemoryFileStore(),
+    clock: harnessClock,
+    tokenSecret: CURSOR_SECRET,
+    origin: STORAGE_ORIGIN,
+  });
   const executor = new UdfExecutor({
     database,
+    storage,
     clock: harnessClock,
     limits: DEFAULT_RUNTIME_LIMITS,
     cursors,

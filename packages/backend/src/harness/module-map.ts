@@ -31,11 +31,14 @@ const ENTRY_EXTENSIONS = [
 ];
 
 /** Thrown when the map has no `_generated/` module to find the functions root by. */
-export function missingGeneratedError(): Error {
+export function missingGeneratedError(userProvided: boolean): Error {
   return new Error(
     'Could not find the "_generated" directory, make sure to run `npx convex dev` or ' +
-      "`npx convex codegen`. If your Convex functions aren't defined in a directory called " +
-      '"convex" sibling to your node_modules, provide the second argument to `convexTest`',
+      "`npx convex codegen`. " +
+      (userProvided
+        ? 'Make sure your `import.meta.glob` includes the files in the "_generated" directory'
+        : "If your Convex functions aren't defined in a directory called " +
+          '"convex" sibling to your node_modules, provide the second argument to `convexTest`'),
   );
 }
 
@@ -52,7 +55,7 @@ export function findModulesRoot(modules: ModuleMap): string {
       return normalized.slice(0, at);
     }
   }
-  throw missingGeneratedError();
+  throw missingGeneratedError(true);
 }
 
 /** The entry modules under the `_generated` root, by runtime path, CLI rules applied. */
@@ -95,7 +98,7 @@ export function discoverModules(cwd: string = process.cwd()): ModuleMap {
   const root = resolve(cwd, functionsDir(cwd));
   const cached = discovered.get(root);
   if (cached !== undefined) return cached;
-  if (!existsSync(join(root, "_generated"))) throw missingGeneratedError();
+  if (!existsSync(join(root, "_generated"))) throw missingGeneratedError(false);
   const map: Record<string, ModuleLoader> = {};
   for (const file of listFiles(root)) {
     const key = `./${relative(root, file).split(sep).join("/")}`;

@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { convexTest } from "./convex-test.js";
+import { api } from "./fixtures/convex/_generated/api.js";
+import schema from "./fixtures/convex/schema.js";
+import { modules } from "./fixtures/modules.js";
+
+describe("convexTest where Hull follows the real backend", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  test("conflicting concurrent mutations are retried and end serializable", async () => {
+    const t = convexTest(schema, modules);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        t.mutation(api.counters.increment, { name: "c" }),
+      ),
+    );
+    expect([...results].sort((a, b) => a - b)).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+    ]);
+    expect(await t.query(api.counters.get, { name: "c" })).toBe(10);
+  });
+
+  test("a document over 1 MiB fails with Convex's error", async () => {
+    const t = convexTest(schema, modules);
+    await expect(
+      t.mutation(api.counters.storeBlob, { size: 1024 * 1024 + 10 }),
+    ).rejects.toThrow(/too large/i);
+  });
+
+  test("transactionLimits lower the per-transaction limits", async () => {
+    const t = convexTest({
+      schema,
+      modules,
+      transactionLimits: { documentsWritten: 2 },
+    });
+    await expect(
+      t.run(async (ctx) => {
+        for (let i = 0; i < 3; i++) {
+          await ctx.db.insert("events", { kind: "k", at: i });
+        }
+      }),
+    ).rejects.toThrow(/Too many (documents|writes)/i);
+  });
+
+  test("functions run while vitest's fake timers are installed", async () => {
+    vi.useFakeTimers();
+    const t = convexTest(schema, modules);
+    await t.mutation(api.messages.send, { author: "a", body: "b" });
+    expect(await t.query(api.messages.list)).toHaveLength(1);
+  });
+
+  test("Date.now inside functions follows the fake clock", async () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(new Date("2030-01-01T00:00:00Z"));
+    const t = convexTest(schema, modules);
+    const now = await t.mutation(() => Date.now());
+    expect(now).toBe(Date.UTC(2030, 0, 1));
+  });
+
+  test("fetch is refused inside queries and mutations", async () => {
+    const t = convexTest(schema, modules);
+    await expect(t.query(() => fetch("http://127.0.0.1:1/"))).rejects.toThrow(
+      "Can't use fetch() in queries and mutations",
+    );
+  });
+});
