@@ -333,6 +333,24 @@ describe("FunctionRunner", () => {
     expect(failing.status).toBe(500);
   });
 
+  test("streams an HTTP action's response body while the action is still running", async () => {
+    const response = await runner.runHttpAction(
+      new Request("http://127.0.0.1:3211/stream"),
+    );
+    expect(response.headers.get("content-type")).toBe("text/event-stream");
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    const first = await reader.read();
+    expect(decoder.decode(first.value)).toBe("first;");
+    // The action only finishes once it sees this message: a buffered body would never arrive.
+    await call("messages:send", { body: "go-stream" });
+    let rest = "";
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      rest += decoder.decode(r.value);
+    }
+    expect(rest).toBe("second");
+  });
+
   test("keeps the running code when a new deployment fails to load", async () => {
     const broken = {
       ...manifest,

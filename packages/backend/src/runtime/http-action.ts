@@ -1,6 +1,7 @@
 /**
  * HTTP actions: a `Request` is routed by the app's `http.js` router inside the sandbox and its
- * `Response` comes back. Bodies are buffered in both directions.
+ * `Response` comes back. The request body is buffered; a response body is streamed as the action
+ * produces it (`http-response-relay.ts`).
  */
 import type { Clock } from "../shared/clock.js";
 import type { Deployment } from "./deployment.js";
@@ -11,6 +12,7 @@ import type {
   SerializedRequest,
   SerializedResponse,
 } from "./sandbox/executor.js";
+import { ResponseRelay } from "./http-response-relay.js";
 import { SandboxLostError, type RuntimeLimits } from "./sandbox-host.js";
 import type { UdfExecutor } from "./udf-executor.js";
 
@@ -49,20 +51,64 @@ export async function runHttpAction(
     },
     context.executor.servicesFor(deployment),
   );
-  let outcome: HttpInvocationOutcome;
+  const relay = new ResponseRelay();
+  const finished = runInSandbox(deployment, request, context, host, relay).then(
+    (outcome) => {
+      const now = context.clock.now();
+      context.logs.publish({
+        udfType: "HttpAction",
+        identifier: `${request.method} ${url.pathname}`,
+        timestampMs: now,
+        executionTimeMs: now - startedMs,
+        logLines: outcome.logLines,
+        error: outcome.type === "failure" ? outcome.failure.message : null,
+        requestId: context.requestId,
+      });
+      relay.finish(
+        outcome.type === "failure" ? new Error(outcome.failure.message) : null,
+      );
+      return outcome;
+    },
+    (error: unknown) => {
+      relay.finish(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    },
+  );
+  // Once the head is out, the failure reaches the client through the body stream instead.
+  finished.catch(() => undefined);
+  const first = await Promise.race([relay.head, finished]);
+  if ("type" in first) {
+    return first.type === "failure"
+      ? new Response(first.failure.message, { status: 500 })
+      : toResponse(first.response);
+  }
+  return new Response(relay.body, {
+    status: first.status,
+    statusText: first.statusText,
+    headers: first.headers as [string, string][],
+  });
+}
+
+async function runInSandbox(
+  deployment: Deployment,
+  request: Request,
+  context: HttpActionContext,
+  host: HostInvocation,
+  relay: ResponseRelay,
+): Promise<HttpInvocationOutcome> {
   try {
-    outcome = await deployment.sandbox.runHttp(
+    return await deployment.sandbox.runHttp(
       {
         id: context.executor.nextInvocationId(),
         request: await serializeRequest(request),
         timeLimitMs: context.limits.actionTimeoutMs,
         seed: [0, 0, 0, 0],
       },
-      host,
+      relay.wrap(host),
     );
   } catch (e) {
     if (!(e instanceof SandboxLostError)) throw e;
-    outcome = {
+    return {
       type: "failure",
       failure: { message: "The HTTP action was interrupted. Please retry." },
       timedOut: false,
@@ -70,20 +116,6 @@ export async function runHttpAction(
       usedMs: 0,
     };
   }
-  const now = context.clock.now();
-  context.logs.publish({
-    udfType: "HttpAction",
-    identifier: `${request.method} ${url.pathname}`,
-    timestampMs: now,
-    executionTimeMs: now - startedMs,
-    logLines: outcome.logLines,
-    error: outcome.type === "failure" ? outcome.failure.message : null,
-    requestId: context.requestId,
-  });
-  if (outcome.type === "failure") {
-    return new Response(outcome.failure.message, { status: 500 });
-  }
-  return toResponse(outcome.response);
 }
 
 async function serializeRequest(request: Request): Promise<SerializedRequest> {

@@ -116,6 +116,26 @@ http.route({
   }),
 });
 http.route({ path: "/fail", method: "GET", handler: httpAction(async () => { throw new Error("http boom"); }) });
+http.route({
+  path: "/stream",
+  method: "GET",
+  handler: httpAction(async (ctx) => {
+    const encoder = new TextEncoder();
+    const body = new ReadableStream({
+      async start(controller) {
+        controller.enqueue(encoder.encode("first;"));
+        for (;;) {
+          const messages = await ctx.runQuery(api.messages.list, {});
+          if (messages.some((m) => m.body === "go-stream")) break;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        controller.enqueue(encoder.encode("second"));
+        controller.close();
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  }),
+});
 export default http;
 `;
 

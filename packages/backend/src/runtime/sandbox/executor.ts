@@ -13,6 +13,7 @@ import {
 import type { LoadedModules } from "./loaded-modules.js";
 import { LogCollector, type LogLine } from "./log-collector.js";
 import { realDateNow } from "./originals.js";
+import { streamResponse } from "./response-stream.js";
 import { createSeededSource } from "./seeded-random.js";
 import type { UserTimeTracker } from "./user-time.js";
 
@@ -49,6 +50,8 @@ export interface SerializedResponse {
   readonly statusText: string;
   readonly headers: readonly (readonly [string, string])[];
   readonly body: Uint8Array;
+  /** The body was already sent as it was produced (`response-stream.ts`); `body` is empty. */
+  readonly streamed?: boolean | undefined;
 }
 
 export interface HttpInvocationSpec {
@@ -155,9 +158,13 @@ export class SandboxExecutor {
         invokeHttpAction(request: Request): Promise<Response>;
       };
       const response = await handler.invokeHttpAction(request);
+      const streamed = await streamResponse(response, invocation.channel);
       return {
         type: "response" as const,
-        response: await serializeResponse(response),
+        response:
+          streamed === null
+            ? await serializeResponse(response)
+            : { ...streamed, body: new Uint8Array(0), streamed: true },
       };
     });
   }
