@@ -109,6 +109,8 @@ export class Scheduler {
   #loaded: Promise<void> | undefined;
   #active = 0;
   #timer: AbortController | undefined;
+  /** When the current timer fires; null when none is armed. */
+  #armedAt: number | null = null;
   #started = false;
   #stopped = false;
 
@@ -179,7 +181,7 @@ export class Scheduler {
   }
 
   #onCommit(commit: CommittedWrite): void {
-    let touched = false;
+    let earliest: number | null = null;
     for (const written of commit.documents) {
       if (
         written.tableName !== SCHEDULED_FUNCTIONS_TABLE &&
@@ -187,15 +189,21 @@ export class Scheduler {
       ) {
         continue;
       }
-      touched = true;
       this.#seen.add(written.id);
-      this.#track(written.tableName, written.id, written.document);
+      const entry = this.#track(
+        written.tableName,
+        written.id,
+        written.document,
+      );
+      if (entry !== null && (earliest === null || entry.dueMs < earliest)) {
+        earliest = entry.dueMs;
+      }
     }
-    if (touched && this.#started) this.#arm();
+    if (earliest !== null) this.#armEarlier(earliest);
   }
 
-  /** Updates the due view from one document revision (null: deleted). */
-  #track(table: string, id: string, doc: Document | null): void {
+  /** Updates the due view from one document revision (null: deleted); returns the entry. */
+  #track(table: string, id: string, doc: Document | null): DueEntry | null {
     const entry = doc === null ? null : dueEntry(table, doc);
     if (entry === null) {
       this.#due.delete(id);
@@ -203,6 +211,7 @@ export class Scheduler {
     } else {
       this.#due.set(id, entry);
     }
+    return entry;
   }
 
   #load(): Promise<void> {
@@ -257,30 +266,49 @@ export class Scheduler {
       .sort((a, b) => a[1].dueMs - b[1].dueMs);
   }
 
-  /** Wakes at the earliest due time (re-armed by every commit that touches the tables). */
+  /** The earliest time something not already running is due, or null. */
+  #nextWake(): number | null {
+    let next: number | null = null;
+    for (const [id, entry] of this.#due) {
+      if (this.#running.has(id)) continue;
+      const at = Math.max(entry.dueMs, this.#retries.get(id)?.atMs ?? 0);
+      if (next === null || at < next) next = at;
+    }
+    return next;
+  }
+
+  /** Re-arms only when `atMs` is earlier than the armed wake-up (cheap on every commit). */
+  #armEarlier(atMs: number): void {
+    if (!this.#started || (this.#armedAt !== null && this.#armedAt <= atMs)) {
+      return;
+    }
+    this.#arm();
+  }
+
+  /** Wakes at the earliest due time, launches what is due, and arms again. */
   #arm(): void {
-    if (this.#stopped) return;
     this.#timer?.abort();
+    this.#armedAt = null;
+    const next = this.#nextWake();
+    if (this.#stopped || next === null) return;
     const timer = new AbortController();
     this.#timer = timer;
-    void this.nextDueMs().then(async (next) => {
-      if (next === null || timer.signal.aborted) return;
-      const delay = Math.min(
-        Math.max(0, next - this.#options.clock.now()),
-        MAX_SLEEP_MS,
-      );
-      try {
-        await this.#options.clock.sleep(delay, timer.signal);
-      } catch {
-        return;
-      }
-      if (this.#stopped || timer.signal.aborted) return;
-      const now = this.#options.clock.now();
-      for (const [id, entry] of this.#dueAt(now)) {
-        void this.#launch(id, entry, now);
-      }
-      this.#arm();
-    });
+    this.#armedAt = next;
+    const delay = Math.min(
+      Math.max(0, next - this.#options.clock.now()),
+      MAX_SLEEP_MS,
+    );
+    this.#options.clock.sleep(delay, timer.signal).then(
+      () => {
+        if (this.#stopped || timer.signal.aborted) return;
+        const now = this.#options.clock.now();
+        for (const [id, entry] of this.#dueAt(now)) {
+          void this.#launch(id, entry, now);
+        }
+        this.#arm();
+      },
+      () => {},
+    );
   }
 
   #launch(id: string, entry: DueEntry, nowMs: number): Promise<void> {
@@ -292,7 +320,13 @@ export class Scheduler {
       .catch((error: unknown) => this.#retryLater(id, error))
       .finally(() => {
         this.#running.delete(id);
-        if (this.#started) this.#arm();
+        // Still due (a retry, or a run that found nothing to do): wake for it again.
+        const entry = this.#due.get(id);
+        if (entry !== undefined) {
+          this.#armEarlier(
+            Math.max(entry.dueMs, this.#retries.get(id)?.atMs ?? 0),
+          );
+        }
       });
     this.#running.set(id, run);
     return run;
