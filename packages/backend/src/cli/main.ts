@@ -14,7 +14,7 @@ const USAGE = `Usage: hull [command] [options]
 
 Commands:
   serve        Run a deployment (the default)
-  admin-key    Print an admin key for the deployment in --data (last line of output)
+  admin-key    Print an admin key for the deployment in --data or --db (last line of output)
 
 Options:
   --port <n>              Client API, WebSocket and admin API port (default 3210)
