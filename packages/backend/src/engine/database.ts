@@ -2,7 +2,7 @@
  * The database: Convex's semantics over one `Persistence`. It owns the committer, the write log,
  * the published catalog versions, retention and schema changes, and hands out transactions.
  */
-import { randomBytes as cryptoRandomBytes } from "node:crypto";
+import { randomBytes as cryptoRandomBytes, randomFillSync } from "node:crypto";
 import { BackendError } from "../errors/backend-error.js";
 import { systemClock, type Clock } from "../shared/clock.js";
 import { silentLogger, type Logger } from "../shared/logger.js";
@@ -133,8 +133,7 @@ export class Database {
     this.#reader = options.persistence.reader();
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
-    this.#randomBytes =
-      options.randomBytes ?? ((n) => new Uint8Array(cryptoRandomBytes(n)));
+    this.#randomBytes = options.randomBytes ?? pooledRandomBytes();
     this.#random = options.random ?? Math.random;
     this.#limits = { ...DEFAULT_TRANSACTION_LIMITS, ...options.limits };
     this.#occRetry = { ...DEFAULT_OCC_RETRY, ...options.occRetry };
@@ -476,4 +475,25 @@ async function loadCursorSecret(persistence: Persistence): Promise<Uint8Array> {
     Buffer.from(secret).toString("hex"),
   );
   return secret;
+}
+
+/** Bytes of OS randomness fetched at once by {@link pooledRandomBytes}. */
+const RANDOM_POOL_BYTES = 4096;
+
+/**
+ * Crypto-random bytes for document ids, drawn from a pool refilled 4 KiB at a time: one call into
+ * OpenSSL per few hundred ids instead of one (with its locking and fork check) per id.
+ */
+function pooledRandomBytes(): (n: number) => Uint8Array {
+  const pool = new Uint8Array(RANDOM_POOL_BYTES);
+  let offset = pool.length;
+  return (n) => {
+    if (n > pool.length) return randomFillSync(new Uint8Array(n));
+    if (offset + n > pool.length) {
+      randomFillSync(pool);
+      offset = 0;
+    }
+    offset += n;
+    return pool.slice(offset - n, offset);
+  };
 }
