@@ -25,6 +25,7 @@ import {
 } from "convex/values";
 import type { TransactionLimits } from "../engine/limits.js";
 import type { UdfType } from "../runtime/app-analysis.js";
+import { shareHostEnvironment } from "../runtime/sandbox/determinism.js";
 import { prepareRealm } from "../runtime/sandbox/realm.js";
 import type { Execution } from "../runtime/udf-executor.js";
 import { canonicalizeUdfPath } from "../runtime/udf-path.js";
@@ -45,6 +46,7 @@ import { HarnessScheduler } from "./harness-scheduler.js";
  * vitest's fake timers: fake timers then layer over them and restore them cleanly.
  */
 prepareRealm({ watchdog: null, consoleFallback: null });
+shareHostEnvironment();
 
 /** The options form of `convexTest`. */
 export interface ConvexTestOptions<Schema> {
@@ -175,11 +177,10 @@ class HarnessInstance {
   backend(): Promise<
     HarnessBackend & { readonly scheduler: () => HarnessScheduler }
   > {
-    this.#backend ??= openHarnessBackend(this.#options).then((backend) => {
-      const refresh = () =>
-        backend.app.sandbox.setEnvironment(currentEnvironment());
-      return { ...backend, scheduler: HarnessScheduler.lazy(backend, refresh) };
-    });
+    this.#backend ??= openHarnessBackend(this.#options).then((backend) => ({
+      ...backend,
+      scheduler: HarnessScheduler.lazy(backend),
+    }));
     return this.#backend;
   }
 
@@ -313,7 +314,6 @@ class Accessor implements TestConvex {
     udfPath: string,
     args: JsonValue,
   ): Promise<Execution> {
-    backend.app.sandbox.setEnvironment(currentEnvironment());
     return backend.executor.execute(backend.app.deployment, {
       udfPath,
       udfType: kind,
@@ -377,15 +377,6 @@ function executionError(
     return new ConvexError(jsonToConvex(execution.errorData));
   }
   return new Error(execution.errorMessage);
-}
-
-/** `process.env` as the test sees it, handed to user code for each call. */
-function currentEnvironment(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined) env[key] = value;
-  }
-  return env;
 }
 
 /**

@@ -41,11 +41,11 @@ export class HarnessScheduler {
   readonly #scheduler: Scheduler;
   readonly #started: Promise<void>;
 
-  private constructor(backend: HarnessBackend, environment: () => void) {
+  private constructor(backend: HarnessBackend) {
     this.#scheduler = new Scheduler({
       database: backend.database,
       clock: testTimersClock,
-      executor: harnessExecutor(backend, environment),
+      executor: harnessExecutor(backend),
       logger: silentLogger,
     });
     this.#started = this.#scheduler.start();
@@ -53,16 +53,12 @@ export class HarnessScheduler {
 
   /**
    * Returns a getter for the instance's scheduler, which is created on the first commit that
-   * writes `_scheduled_functions` or on the first call of the getter. `environment` refreshes
-   * the environment variables user code sees before each run.
+   * writes `_scheduled_functions` or on the first call of the getter.
    */
-  static lazy(
-    backend: HarnessBackend,
-    environment: () => void,
-  ): () => HarnessScheduler {
+  static lazy(backend: HarnessBackend): () => HarnessScheduler {
     let scheduler: HarnessScheduler | null = null;
     const get = (): HarnessScheduler => {
-      scheduler ??= new HarnessScheduler(backend, environment);
+      scheduler ??= new HarnessScheduler(backend);
       return scheduler;
     };
     const unsubscribe = backend.database.onCommit((commit) => {
@@ -104,17 +100,13 @@ export class HarnessScheduler {
   }
 }
 
-function harnessExecutor(
-  backend: HarnessBackend,
-  environment: () => void,
-): ScheduledFunctionExecutor {
+function harnessExecutor(backend: HarnessBackend): ScheduledFunctionExecutor {
   let nextRequest = 1;
   return {
     udfType: (udfPath) =>
       backend.app.deployment.lookup(canonicalizeUdfPath(udfPath))?.analyzed
         .udfType ?? null,
     async run(run, beforeCommit) {
-      environment();
       const execution = await backend.executor.execute(backend.app.deployment, {
         udfPath: canonicalizeUdfPath(run.udfPath),
         args: convexToJson(run.args),

@@ -30,11 +30,21 @@ const environment: {
   vars: Record<string, string>;
   importing: number;
   installed: boolean;
+  shareHost: boolean;
 } = {
   vars: {},
   importing: 0,
   installed: false,
+  shareHost: false,
 };
+
+/**
+ * The in-process test harness (issue 7): user code sees this process's own `process.env`, live,
+ * as tests expect when they set variables for the functions they call.
+ */
+export function shareHostEnvironment(): void {
+  environment.shareHost = true;
+}
 
 /** Sets the deployment environment variables that user code sees in `process.env`. */
 export function setSandboxEnvironment(vars: Record<string, string>): void {
@@ -143,7 +153,8 @@ function installNetworkAndTimers(): void {
 function installEnvironment(): void {
   const realEnv = process.env;
   const view = (): Record<string, string | undefined> =>
-    currentInvocation() !== undefined || environment.importing > 0
+    !environment.shareHost &&
+    (currentInvocation() !== undefined || environment.importing > 0)
       ? environment.vars
       : realEnv;
   process.env = new Proxy(realEnv, {
