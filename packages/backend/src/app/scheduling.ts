@@ -14,6 +14,8 @@ import type { Logger } from "../shared/logger.js";
 
 /** How long shutdown waits for scheduled runs in flight (the runner then stops the rest). */
 const STOP_DRAIN_MS = 5_000;
+/** How often finished jobs past their retention are deleted. */
+const GC_INTERVAL_MS = 60 * 60 * 1000;
 
 export interface SchedulingOptions {
   readonly database: Database;
@@ -56,6 +58,18 @@ export async function startScheduling(
     logger: logger.with({ component: "scheduler" }),
   });
   await scheduler.start({ recoverInProgress: !options.shared });
+  const collect = (): void => {
+    scheduler.collectGarbage().then(
+      (deleted) => {
+        if (deleted > 0) logger.info("deleted old scheduled jobs", { deleted });
+      },
+      (error: unknown) =>
+        logger.warn("deleting old scheduled jobs failed", { error }),
+    );
+  };
+  collect();
+  const gc = setInterval(collect, GC_INTERVAL_MS);
+  gc.unref();
   return {
     scheduler,
     deployTarget: {
@@ -67,6 +81,9 @@ export async function startScheduling(
         await syncCrons(manifest);
       },
     },
-    stop: () => scheduler.stop(STOP_DRAIN_MS),
+    stop: () => {
+      clearInterval(gc);
+      return scheduler.stop(STOP_DRAIN_MS);
+    },
   };
 }

@@ -201,6 +201,27 @@ export async function listScheduledJobs(
   return jobs;
 }
 
+/** Ids of finished jobs (success, failed, canceled) completed before `beforeMs`. */
+export async function finishedJobsBefore(
+  tx: Transaction,
+  beforeMs: number,
+): Promise<string[]> {
+  const jobs = await listScheduledJobs(tx, ["success", "failed", "canceled"]);
+  return jobs
+    .filter((job) => (job.completedTime ?? Infinity) < beforeMs)
+    .map((job) => job.id);
+}
+
+/** Deletes finished jobs by id in `tx` (ids of `finishedJobsBefore`). */
+export async function deleteJobs(
+  tx: Transaction,
+  ids: readonly string[],
+): Promise<void> {
+  for (const id of ids) {
+    await tx.delete(id, { table: SCHEDULED_FUNCTIONS_TABLE, isSystem: true });
+  }
+}
+
 /** Decodes a `_scheduled_functions` document. */
 export function decodeScheduledJob(doc: Document): ScheduledJob {
   const args = doc["args"];

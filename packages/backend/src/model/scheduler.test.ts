@@ -64,6 +64,7 @@ function testExecutor(
 class UserError extends Error {}
 
 const T0 = 1_700_000_000_000;
+const DAY = 24 * 60 * 60 * 1000;
 
 async function withDatabase(
   kind: "memory" | "sqlite",
@@ -408,6 +409,24 @@ describe("Scheduler", () => {
       expect((await jobState(database, id))?.state).toEqual({
         kind: "success",
       });
+      await scheduler.stop();
+    });
+  });
+
+  test("deletes finished jobs after the retention period, keeps the rest", async () => {
+    await withDatabase("memory", async ({ database }) => {
+      const executor = testExecutor(() => database, {
+        "m.js:f": { udfType: "mutation", handler: insertLog() },
+      });
+      const clock = new ManualClock(T0);
+      const scheduler = newScheduler(database, executor, clock);
+      const done = await schedule(database, "m.js:f", T0);
+      await scheduler.runDue(T0);
+      const pending = await schedule(database, "m.js:f", T0 + 10 * DAY);
+      expect(await scheduler.collectGarbage(T0 + DAY)).toBe(0);
+      expect(await scheduler.collectGarbage(T0 + 8 * DAY)).toBe(1);
+      expect(await jobState(database, done)).toBeNull();
+      expect((await jobState(database, pending))?.state.kind).toBe("pending");
       await scheduler.stop();
     });
   });

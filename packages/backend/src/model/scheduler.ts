@@ -33,6 +33,8 @@ import {
   JobNotPending,
   SCHEDULED_FUNCTIONS_TABLE,
   decodeScheduledJob,
+  deleteJobs,
+  finishedJobsBefore,
   getScheduledJob,
   listScheduledJobs,
   transitionJob,
@@ -85,6 +87,14 @@ export const ACTION_INTERRUPTED_ERROR =
   "Transient error while executing action: the server restarted while the scheduled action was running.";
 
 const DEFAULT_CONCURRENCY = 8;
+/** Convex keeps finished jobs for 7 days. */
+export const FINISHED_JOB_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+const GC_BATCH = 1000;
+/** System scans read whole tables: the user-facing read limits do not apply. */
+const SYSTEM_SCAN_LIMITS = {
+  maxDocumentsRead: Number.POSITIVE_INFINITY,
+  maxBytesRead: Number.POSITIVE_INFINITY,
+};
 const RETRY_INITIAL_MS = 500;
 const RETRY_MAX_MS = 2 * 60 * 60 * 1000;
 /** Timers are re-armed at least this often (setTimeout cannot wait for weeks). */
@@ -167,6 +177,26 @@ export class Scheduler {
     return next;
   }
 
+  /**
+   * Deletes finished jobs completed more than `retentionMs` before `nowMs`, in transactions of
+   * at most 1000 deletions. Returns how many were deleted.
+   */
+  async collectGarbage(
+    nowMs = this.#options.clock.now(),
+    retentionMs = FINISHED_JOB_RETENTION_MS,
+  ): Promise<number> {
+    const { database } = this.#options;
+    const tx = database.begin({ limits: SYSTEM_SCAN_LIMITS });
+    const ids = await finishedJobsBefore(tx, nowMs - retentionMs).finally(() =>
+      tx.close(),
+    );
+    for (let i = 0; i < ids.length; i += GC_BATCH) {
+      const batch = ids.slice(i, i + GC_BATCH);
+      await database.runInTransaction((t) => deleteJobs(t, batch));
+    }
+    return ids.length;
+  }
+
   /** Stops waking up and waits for the runs in flight, at most `drainMs` (default: no limit). */
   async stop(drainMs?: number): Promise<void> {
     this.#stopped = true;
@@ -216,7 +246,7 @@ export class Scheduler {
 
   #load(): Promise<void> {
     this.#loaded ??= (async () => {
-      const tx = this.#options.database.begin();
+      const tx = this.#options.database.begin({ limits: SYSTEM_SCAN_LIMITS });
       try {
         for (const job of await listScheduledJobs(tx, ["pending"])) {
           if (this.#seen.has(job.id)) continue;
@@ -235,26 +265,29 @@ export class Scheduler {
 
   async #recover(): Promise<void> {
     const { database, clock, logger } = this.#options;
-    await database.runInTransaction(async (tx) => {
-      for (const job of await listScheduledJobs(tx, ["inProgress"])) {
-        logger.warn("scheduled action interrupted by a restart", {
-          jobId: job.id,
-          udfPath: job.name,
-        });
-        await transitionJob(
-          tx,
-          job.id,
-          ["inProgress"],
-          { kind: "failed", error: ACTION_INTERRUPTED_ERROR },
-          clock.now(),
-        );
-      }
-      for (const cron of await listCronJobs(tx)) {
-        if (cron.state === "inProgress") {
-          await updateCronRun(tx, cron.id, { state: "pending" });
+    await database.runInTransaction(
+      async (tx) => {
+        for (const job of await listScheduledJobs(tx, ["inProgress"])) {
+          logger.warn("scheduled action interrupted by a restart", {
+            jobId: job.id,
+            udfPath: job.name,
+          });
+          await transitionJob(
+            tx,
+            job.id,
+            ["inProgress"],
+            { kind: "failed", error: ACTION_INTERRUPTED_ERROR },
+            clock.now(),
+          );
         }
-      }
-    });
+        for (const cron of await listCronJobs(tx)) {
+          if (cron.state === "inProgress") {
+            await updateCronRun(tx, cron.id, { state: "pending" });
+          }
+        }
+      },
+      { limits: SYSTEM_SCAN_LIMITS },
+    );
   }
 
   #dueAt(nowMs: number): [string, DueEntry][] {
