@@ -16,7 +16,11 @@ export interface PgDeployment extends AsyncDisposable {
   readonly processes: readonly HullProcess[];
 }
 
-/** Starts the cluster and `count` processes, and deploys the `basic` fixture through the first. */
+/**
+ * Starts the cluster and `count` processes, and deploys the `basic` fixture through the first.
+ * The test helper's cluster runs with `fsync=off`; it is switched back on here (a reload), so
+ * commits cost what they cost on a production server.
+ */
 export async function startPgDeployment(count: number): Promise<PgDeployment> {
   const cluster = await startTestCluster();
   const processes: HullProcess[] = [];
@@ -31,6 +35,8 @@ export async function startPgDeployment(count: number): Promise<PgDeployment> {
     const admin = new pg.Client({ connectionString: cluster.url });
     await admin.connect();
     await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(`ALTER SYSTEM SET fsync = on`);
+    await admin.query(`SELECT pg_reload_conf()`);
     await admin.end();
     const url = new URL(cluster.url);
     url.pathname = `/${name}`;
