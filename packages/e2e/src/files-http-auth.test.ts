@@ -1,4 +1,9 @@
-import { generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import {
+  createHash,
+  generateKeyPairSync,
+  sign,
+  type KeyObject,
+} from "node:crypto";
 import { ConvexClient, ConvexHttpClient } from "convex/browser";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { deployFixture, type DeployedApp } from "./deployed-app.js";
@@ -91,7 +96,12 @@ describe("file storage", () => {
       sha256: string;
       contentType: string;
     };
-    expect(file).toMatchObject({ size: 8, contentType: "image/png" });
+    expect(file).toMatchObject({
+      size: 8,
+      contentType: "image/png",
+      sha256: createHash("sha256").update(bytes).digest("base64"),
+      fields: ["_creationTime", "_id", "contentType", "sha256", "size"],
+    });
     const download = await fetch(file.url);
     expect(download.status).toBe(200);
     expect(download.headers.get("content-type")).toBe("image/png");

@@ -22,6 +22,7 @@ import {
   jsonToConvexOrUndefined,
 } from "../values/json.js";
 import type { JsonValue, ObjectValue, Value } from "../values/value.js";
+import { userVisibleDocument } from "./file-storage.js";
 import { QUERY_DONE_JSON } from "./sandbox/convex-global.js";
 
 /** Per-invocation database state beyond the transaction: open query streams, pagination. */
@@ -103,7 +104,9 @@ export class DatabaseSyscalls {
       table: optionalString(args, "table"),
       isSystem: args["isSystem"] === true,
     });
-    return document === null ? "null" : JSON.stringify(convexToJson(document));
+    return document === null
+      ? "null"
+      : JSON.stringify(convexToJson(userVisibleDocument(this.#tx, document)));
   }
 
   async #insert(args: Record<string, unknown>): Promise<string> {
@@ -162,7 +165,8 @@ export class DatabaseSyscalls {
       this.#streams.delete(queryId);
       return QUERY_DONE_JSON;
     }
-    return `{"value":${JSON.stringify(convexToJson(document))},"done":false}`;
+    const visible = userVisibleDocument(this.#tx, document);
+    return `{"value":${JSON.stringify(convexToJson(visible))},"done":false}`;
   }
 
   async #queryPage(args: Record<string, unknown>): Promise<string> {
@@ -177,7 +181,9 @@ export class DatabaseSyscalls {
     const result = await this.#runPage(parsed);
     this.journal = result.continueCursor;
     return JSON.stringify({
-      page: result.page.map((document) => convexToJson(document)),
+      page: result.page.map((document) =>
+        convexToJson(userVisibleDocument(this.#tx, document)),
+      ),
       isDone: result.isDone,
       continueCursor: result.continueCursor,
       splitCursor: result.splitCursor,

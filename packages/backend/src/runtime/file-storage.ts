@@ -10,6 +10,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Database } from "../engine/database.js";
+import { tableNumberOfId } from "../engine/id-table-cache.js";
 import type { Transaction } from "../engine/transaction.js";
 import { BackendError } from "../errors/backend-error.js";
 import type {
@@ -270,6 +271,22 @@ async function insertDocument(
     },
     { isSystem: true },
   );
+}
+
+/**
+ * `document` as user code sees it: `_storage` documents without the internal `storageKey`, so
+ * they have exactly Convex's fields (`sha256`, `size`, `contentType`).
+ */
+export function userVisibleDocument(
+  tx: Transaction,
+  document: Document,
+): Document {
+  if (!("storageKey" in document)) return document;
+  const storageTable = tx.catalog.tableByName(STORAGE_TABLE);
+  if (storageTable?.number !== tableNumberOfId(document._id)) return document;
+  const visible = { ...document };
+  delete visible["storageKey"];
+  return visible;
 }
 
 /** The `_storage` document of `storageId`, or null (also for ids of other tables). */
