@@ -1,9 +1,12 @@
 /**
  * `http-mutation`: single-document insert mutations per second through `POST /api/mutation`
  * from 64 concurrent keep-alive connections, against a bare Node `http` server doing the same
- * SQLite insert directly (WAL, synchronous=FULL), measured in the same run. Both servers run in
- * their own process; the load comes from this one. Also reports p50/p99 latency of an indexed
- * point query through `POST /api/query`.
+ * SQLite insert directly (WAL, synchronous=FULL), measured in the same run. The scored baseline
+ * groups the inserts of each event-loop turn into one transaction (one fsync), as Hull's
+ * committer does; one fsync per row would only measure the disk's fsync rate (about 100-200/s
+ * here), so that figure is logged for reference only. The servers run in their own process; the
+ * load comes from this one. Also reports p50/p99 latency of an indexed point query through
+ * `POST /api/query`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -47,12 +50,19 @@ function sendTarget(port: number): LoadTarget {
   };
 }
 
-async function measureBaseline(): Promise<number> {
+async function measureBaseline(mode: "group" | "row"): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "hull-bench-bare-"));
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", bareServer, String(port), join(dir, "bare.sqlite3")],
+    [
+      "--import",
+      "tsx",
+      bareServer,
+      String(port),
+      join(dir, "bare.sqlite3"),
+      mode,
+    ],
     {
       stdio: ["ignore", "pipe", "inherit"],
     },
@@ -125,17 +135,20 @@ async function stop(child: ChildProcess): Promise<void> {
 export const scenario: BenchScenario = {
   name: "http-mutation",
   description:
-    "insert mutations/s through POST /api/mutation (64 keep-alive connections) vs a bare node:http server doing the same SQLite insert; p50/p99 of an indexed point query",
+    "insert mutations/s through POST /api/mutation (64 keep-alive connections) vs a bare node:http server doing the same SQLite insert (grouped per event-loop turn); p50/p99 of an indexed point query",
   async run(log) {
-    const baseline = await measureBaseline();
-    log(`baseline: ${baseline.toFixed(0)} inserts/s`);
+    const perRow = await measureBaseline("row");
+    log(`bare server, one fsync per row: ${perRow.toFixed(0)} inserts/s`);
+    const baseline = await measureBaseline("group");
+    log(`baseline (grouped inserts): ${baseline.toFixed(0)} inserts/s`);
     const hull = await measureHull(log);
     log(`hull: ${hull.toFixed(0)} mutations/s`);
     return {
       unit: "mutations/s",
       hull: Math.round(hull),
       baseline: Math.round(baseline),
-      baselineName: "bare node:http + better-sqlite3 insert",
+      baselineName:
+        "bare node:http + better-sqlite3 insert, one transaction per event-loop turn",
       better: "higher",
     };
   },
