@@ -171,6 +171,28 @@ describe("HTTP actions", () => {
     expect(await download.text()).toBe("a,b\n1,2\n");
   });
 
+  test("an action schedules a mutation and runs an action", async () => {
+    const response = await fetch(`${deployed.hull.siteUrl}/later`, {
+      method: "POST",
+      body: "scheduled from HTTP",
+    });
+    expect(await response.json()).toEqual({
+      count: expect.any(Number) as unknown,
+    });
+    const client = httpClient();
+    await expect
+      .poll(
+        async () =>
+          (
+            (await client.query(queryRef("events:list"), {})) as {
+              body: string;
+            }[]
+          ).map((e) => e.body),
+        { timeout: 10_000, interval: 100 },
+      )
+      .toContain("scheduled from HTTP");
+  });
+
   test("a Bearer token gives the action its user identity", async () => {
     const response = await fetch(`${deployed.hull.siteUrl}/whoami`, {
       headers: { Authorization: `Bearer ${userToken("user-http")}` },
