@@ -4,7 +4,8 @@ import { defineConfig } from "vitest/config";
  * Three projects, selected by file name (STYLE.md §5.5):
  * - unit: colocated `*.test.ts` beside the code;
  * - pg: `*.pg.test.ts`, run against a real PostgreSQL (a throwaway cluster or TEST_PG_URL);
- * - e2e: `packages/e2e`, black-box tests that start real Hull processes.
+ * - e2e: `packages/e2e`, black-box tests that start real Hull processes (the PostgreSQL ones use
+ *   the same throwaway cluster as the pg project).
  */
 export default defineConfig({
   test: {
@@ -15,7 +16,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["packages/*/src/**/*.test.ts"],
+          include: ["packages/backend/src/**/*.test.ts"],
           exclude: ["**/*.pg.test.ts", "**/node_modules/**"],
         },
       },
@@ -23,7 +24,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "pg",
-          include: ["packages/*/src/**/*.pg.test.ts"],
+          include: ["packages/backend/src/**/*.pg.test.ts"],
           globalSetup: ["packages/backend/src/storage/postgres/test-global-setup.ts"],
         },
       },
@@ -33,6 +34,7 @@ export default defineConfig({
           name: "e2e",
           include: ["packages/e2e/**/*.test.ts"],
           exclude: ["**/node_modules/**", "**/fixtures/**"],
+          globalSetup: ["packages/backend/src/storage/postgres/test-global-setup.ts"],
           fileParallelism: false,
         },
       },
