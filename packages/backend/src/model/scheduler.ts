@@ -110,8 +110,8 @@ export class Scheduler {
   readonly #concurrency: number;
   /** What is due, by document id; only pending jobs and pending crons. */
   readonly #due = new Map<string, DueEntry>();
-  /** Ids written by commits seen since the listener was registered (newer than the first scan). */
-  readonly #seen = new Set<string>();
+  /** Ids written by commits during the first scan (newer than what it reads); null after it. */
+  #seen: Set<string> | null = new Set<string>();
   readonly #running = new Map<string, Promise<void>>();
   readonly #retries = new Map<string, { attempts: number; atMs: number }>();
   readonly #waiters: (() => void)[] = [];
@@ -219,7 +219,7 @@ export class Scheduler {
       ) {
         continue;
       }
-      this.#seen.add(written.id);
+      this.#seen?.add(written.id);
       const entry = this.#track(
         written.tableName,
         written.id,
@@ -249,16 +249,20 @@ export class Scheduler {
       const tx = this.#options.database.begin({ limits: SYSTEM_SCAN_LIMITS });
       try {
         for (const job of await listScheduledJobs(tx, ["pending"])) {
-          if (this.#seen.has(job.id)) continue;
+          if (this.#seen?.has(job.id) === true) continue;
           this.#due.set(job.id, { kind: "job", dueMs: job.scheduledTime });
         }
         for (const cron of await listCronJobs(tx)) {
-          if (this.#seen.has(cron.id) || cron.state !== "pending") continue;
+          if (this.#seen?.has(cron.id) === true || cron.state !== "pending") {
+            continue;
+          }
           this.#due.set(cron.id, { kind: "cron", dueMs: cron.nextTs });
         }
       } finally {
         tx.close();
       }
+      // From now on the commit listener alone keeps the view current.
+      this.#seen = null;
     })();
     return this.#loaded;
   }
