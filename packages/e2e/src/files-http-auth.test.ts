@@ -265,4 +265,24 @@ describe("authentication", () => {
       tokenIdentifier: "https://other.test|someone",
     });
   });
+
+  test("a push with an invalid auth.config.ts fails and keeps the deployed providers", async () => {
+    await deployed.app.writeModule(
+      "auth.config.ts",
+      `export default { providers: [{ type: "customJwt", issuer: "https://x.test" }] };\n`,
+    );
+    const result = await deployed.cli([
+      "dev",
+      "--once",
+      "--typecheck",
+      "disable",
+    ]);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stdout + result.stderr).toMatch(/InvalidAuthConfig/);
+    const client = httpClient();
+    client.setAuth(userToken("still-valid"));
+    expect(await client.query(queryRef("events:whoami"), {})).toMatchObject({
+      subject: "still-valid",
+    });
+  });
 });
