@@ -24,6 +24,20 @@ describe("EnvironmentVariables", () => {
     expect(reloaded.all()).toEqual({ API_KEY: "secret" });
   });
 
+  test("reload picks up another process's update and tells the listener only on a change", async () => {
+    const persistence = new MemoryPersistence();
+    const writer = await EnvironmentVariables.load(persistence, () => {});
+    const seen: Record<string, string>[] = [];
+    const follower = await EnvironmentVariables.load(persistence, (v) =>
+      seen.push({ ...v }),
+    );
+    await writer.update([{ name: "MODE", value: "prod" }]);
+    await follower.reload();
+    await follower.reload();
+    expect(follower.all()).toEqual({ MODE: "prod" });
+    expect(seen).toEqual([{}, { MODE: "prod" }]);
+  });
+
   test("an invalid name or value rejects the whole update", async () => {
     const vars = await EnvironmentVariables.load(
       new MemoryPersistence(),
