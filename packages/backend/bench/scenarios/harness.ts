@@ -15,7 +15,12 @@ const workload = join(here, "..", "support", "harness-workload.ts");
 /** Process pairs; each process reports 3 timed runs after a warm-up. */
 const ROUNDS = 2;
 
-function runSide(side: "hull" | "convex-test"): Promise<number[]> {
+interface SideResult {
+  readonly runsMs: number[];
+  readonly setupMs: number;
+}
+
+function runSide(side: "hull" | "convex-test"): Promise<SideResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", workload, side], {
       stdio: ["ignore", "pipe", "inherit"],
@@ -26,7 +31,7 @@ function runSide(side: "hull" | "convex-test"): Promise<number[]> {
     child.on("exit", (code) => {
       const line = out.trim().split("\n").pop() ?? "";
       if (code !== 0) return reject(new Error(`${side} exited with ${code}`));
-      resolve((JSON.parse(line) as { runsMs: number[] }).runsMs);
+      resolve(JSON.parse(line) as SideResult);
     });
   });
 }
@@ -44,8 +49,13 @@ export const scenario: BenchScenario = {
     const hull: number[] = [];
     const mock: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      hull.push(...(await runSide("hull")));
-      mock.push(...(await runSide("convex-test")));
+      const ours = await runSide("hull");
+      const theirs = await runSide("convex-test");
+      hull.push(...ours.runsMs);
+      mock.push(...theirs.runsMs);
+      log(
+        `round ${round + 1}: new instance costs ${ours.setupMs.toFixed(3)} ms (hull), ${theirs.setupMs.toFixed(3)} ms (convex-test)`,
+      );
       log(
         `round ${round + 1}: hull ${hull
           .slice(-3)

@@ -71,6 +71,29 @@ async function workload(
   if (events.length !== JOBS) throw new Error(`${events.length} jobs ran`);
 }
 
+const SETUP_SAMPLES = 200;
+
+/** What a new instance costs: its first (trivial) query minus the same query on a used one. */
+async function setupCost(
+  convexTest: ConvexTest,
+  schema: unknown,
+): Promise<number> {
+  const { api } = (await import(`${fixtures}/_generated/api.js`)) as {
+    api: Record<string, Record<string, unknown>>;
+  };
+  const whoAmI = api["messages"]!["whoAmI"];
+  let start = performance.now();
+  for (let i = 0; i < SETUP_SAMPLES; i++) {
+    await convexTest(schema, modules).query(whoAmI, {});
+  }
+  const first = (performance.now() - start) / SETUP_SAMPLES;
+  const t = convexTest(schema, modules);
+  await t.query(whoAmI, {});
+  start = performance.now();
+  for (let i = 0; i < SETUP_SAMPLES; i++) await t.query(whoAmI, {});
+  return first - (performance.now() - start) / SETUP_SAMPLES;
+}
+
 async function main(side: string): Promise<void> {
   const schema = (
     (await import(`${fixtures}/schema.js`)) as { default: unknown }
@@ -91,7 +114,8 @@ async function main(side: string): Promise<void> {
     await workload(convexTest, schema);
     runsMs.push(performance.now() - start);
   }
-  process.stdout.write(`${JSON.stringify({ side, runsMs })}\n`);
+  const setupMs = await setupCost(convexTest, schema);
+  process.stdout.write(`${JSON.stringify({ side, runsMs, setupMs })}\n`);
 }
 
 await main(process.argv[2] ?? "hull");

@@ -17,16 +17,18 @@ import type {
   Timestamp,
 } from "../storage/persistence.js";
 
-/** The writes that built a database state, in order. */
-type Recording = readonly (
-  | { readonly type: "write"; readonly write: PersistenceWrite }
-  | { readonly type: "global"; readonly key: string; readonly value: JsonValue }
-)[];
+/** The writes that built a database state: every row in one write, and the final globals. */
+interface Recording {
+  readonly write: PersistenceWrite;
+  readonly globals: ReadonlyMap<string, JsonValue>;
+}
 
 /** Records every write it passes on; used once per schema. */
 class RecordingPersistence implements Persistence {
   readonly #inner: Persistence;
-  readonly recording: Recording[number][] = [];
+  readonly documents: PersistenceWrite["documents"][number][] = [];
+  readonly indexes: PersistenceWrite["indexes"][number][] = [];
+  readonly globals = new Map<string, JsonValue>();
 
   constructor(inner: Persistence) {
     this.#inner = inner;
@@ -45,12 +47,13 @@ class RecordingPersistence implements Persistence {
     conflict: ConflictStrategy,
   ): Promise<void> {
     await this.#inner.write(write, conflict);
-    this.recording.push({ type: "write", write });
+    this.documents.push(...write.documents);
+    this.indexes.push(...write.indexes);
   }
 
   async writeGlobal(key: string, value: JsonValue): Promise<void> {
     await this.#inner.writeGlobal(key, value);
-    this.recording.push({ type: "global", key, value });
+    this.globals.set(key, value);
   }
 
   pruneBefore(
@@ -91,7 +94,10 @@ async function record(
   } finally {
     await database.close();
   }
-  return persistence.recording;
+  return {
+    write: { documents: persistence.documents, indexes: persistence.indexes },
+    globals: persistence.globals,
+  };
 }
 
 /**
@@ -106,9 +112,12 @@ export async function persistenceWithSchema(
 ): Promise<MemoryPersistence> {
   const persistence = new MemoryPersistence();
   if (schemaJson === null) return persistence;
-  for (const step of await templateFor(schemaJson, options)) {
-    if (step.type === "write") await persistence.write(step.write, "Error");
-    else await persistence.writeGlobal(step.key, step.value);
+  const template = await templateFor(schemaJson, options);
+  // One append of every recorded row: rows carry their own timestamps, and the recording is a
+  // valid log, so the conflict checks can be skipped.
+  await persistence.write(template.write, "Overwrite");
+  for (const [key, value] of template.globals) {
+    await persistence.writeGlobal(key, value);
   }
   return persistence;
 }

@@ -76,6 +76,22 @@ export function sameFingerprint(a: Uint8Array, b: Uint8Array): boolean {
 export function createCursorCodec(secret: Uint8Array): CursorCodec {
   if (secret.length < 16)
     throw new Error("Cursor secret must be at least 16 bytes");
+  let codec = codecsBySecret.get(secret);
+  if (codec === undefined) {
+    codec = deriveCursorCodec(secret);
+    codecsBySecret.set(secret, codec);
+  }
+  return codec;
+}
+
+/**
+ * A codec is a pure function of its secret, and deriving its keys costs a quarter of a
+ * millisecond: callers that pass the same secret array (the `convexTest` harness opens a
+ * database per test) share one.
+ */
+const codecsBySecret = new WeakMap<Uint8Array, CursorCodec>();
+
+function deriveCursorCodec(secret: Uint8Array): CursorCodec {
   const keys = Buffer.from(
     hkdfSync("sha256", secret, new Uint8Array(0), "hull cursor", 64),
   );
