@@ -12,6 +12,7 @@ import { runConvexCli, type CliResult } from "./convex-cli.js";
 import { copyFixture, type FixtureApp } from "./fixture-app.js";
 import { mutationRef, queryRef } from "./function-refs.js";
 import { startHull, type HullProcess } from "./hull-process.js";
+import { startTcpProxy } from "./tcp-proxy.js";
 
 /*
  * Two `hull serve` processes over one PostgreSQL database (issue 6): the official CLI deploys
@@ -152,7 +153,15 @@ describe("two hull processes on one PostgreSQL", () => {
     expect(answer).toBe("pong");
   });
 
-  test("killing one process under a write load loses no acknowledged mutation", async () => {
+  test("killing one process under a write load loses no acknowledged mutation, and a ConvexClient behind a proxy carries on through the survivor", async () => {
+    await using proxy = await startTcpProxy(Number(new URL(a.url).port));
+    const viaProxy = new ConvexClient(proxy.url, { logger: false });
+    clients.push(viaProxy);
+    const wsBodies: string[][] = [];
+    viaProxy.onUpdate(list, { channel: "failover-ws" }, (value: Message[]) =>
+      wsBodies.push(value.map((m) => m.body)),
+    );
+    await viaProxy.mutation(send, { channel: "failover-ws", body: "before" });
     const acknowledged: string[] = [];
     let stop = false;
     let firstAckAfterKill: number | null = null;
@@ -180,6 +189,7 @@ describe("two hull processes on one PostgreSQL", () => {
     killedAt = Date.now();
     await a.kill9();
     target = b;
+    proxy.retarget(Number(new URL(b.url).port));
     await new Promise((resolve) => setTimeout(resolve, 800));
     stop = true;
     await Promise.all(writers);
@@ -191,5 +201,11 @@ describe("two hull processes on one PostgreSQL", () => {
     const bodies = new Set(stored.map((m) => m.body));
     expect(acknowledged.length).toBeGreaterThan(10);
     expect(acknowledged.filter((body) => !bodies.has(body))).toEqual([]);
+    // The WebSocket client reconnected through the proxy to the survivor and resubscribed.
+    await viaProxy.mutation(send, { channel: "failover-ws", body: "after" });
+    await eventually(() => {
+      expect(wsBodies.at(-1)).toEqual(["before", "after"]);
+      return Promise.resolve();
+    });
   });
 });
