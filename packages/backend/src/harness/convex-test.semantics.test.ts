@@ -66,3 +66,22 @@ describe("convexTest where Hull follows the real backend", () => {
     );
   });
 });
+
+describe("convexTest instances", () => {
+  test("creating an instance does no work until its first call", () => {
+    const start = performance.now();
+    for (let i = 0; i < 1000; i++) convexTest(schema, modules);
+    // A thousand lazy instances take well under a millisecond each, even on a loaded machine.
+    expect((performance.now() - start) / 1000).toBeLessThan(0.1);
+  });
+
+  test("instances created together stay isolated", async () => {
+    const [a, b] = [convexTest(schema, modules), convexTest(schema, modules)];
+    await Promise.all([
+      a.mutation(api.messages.send, { author: "a", body: "1" }),
+      b.mutation(api.messages.send, { author: "b", body: "2" }),
+    ]);
+    expect(await a.query(api.messages.list)).toMatchObject([{ author: "a" }]);
+    expect(await b.query(api.messages.list)).toMatchObject([{ author: "b" }]);
+  });
+});
