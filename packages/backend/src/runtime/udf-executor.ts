@@ -176,6 +176,9 @@ export class UdfExecutor {
     request: ExecutionRequest,
     depth: number,
   ): Promise<Execution> {
+    // With several processes (PostgreSQL), first absorb the commits other processes acknowledged,
+    // so a query sees every mutation acknowledged before it started (a no-op otherwise).
+    if (request.readTs === undefined) await this.#options.database.follow();
     const tx = this.#options.database.begin({ readTs: request.readTs });
     const host = this.#host(deployment, fn, tx, request, depth);
     try {
