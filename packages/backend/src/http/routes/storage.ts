@@ -40,7 +40,6 @@ export async function handleStorageRequest(
   const headers = {
     "Content-Type": file.contentType ?? "application/octet-stream",
     "Content-Length": String(file.size),
-    "Cache-Control": "private, max-age=2592000",
   };
   if (request.method === "HEAD") {
     await file.stream.cancel();
