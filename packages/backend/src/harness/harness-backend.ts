@@ -55,6 +55,18 @@ const STORAGE_ORIGIN = "http://127.0.0.1:3210";
 const CURSOR_SECRET = randomBytes(32);
 const cursors = createCursorCodec(CURSOR_SECRET);
 
+const exportedSchemas = new WeakMap<SchemaLike, string>();
+
+/** `schema.export()` serialises every validator; a test file passes the same schema each time. */
+function exportSchema(schema: SchemaLike): string {
+  let json = exportedSchemas.get(schema);
+  if (json === undefined) {
+    json = schema.export();
+    exportedSchemas.set(schema, json);
+  }
+  return json;
+}
+
 /**
  * Opens the database, applies the schema and binds an executor to the app.
  *
@@ -65,7 +77,7 @@ export async function openHarnessBackend(
 ): Promise<HarnessBackend> {
   const appPromise = loadHarnessApp(options.modules);
   const persistence = await persistenceWithSchema(
-    options.schema === null ? null : options.schema.export(),
+    options.schema === null ? null : exportSchema(options.schema),
     { clock: harnessClock, cursorSecret: CURSOR_SECRET },
   );
   const database = await Database.open({
