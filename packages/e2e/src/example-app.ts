@@ -24,10 +24,14 @@ export interface DeployedExample extends AsyncDisposable {
 /**
  * Starts Hull, copies `examples/<name>` to a temp dir (with `node_modules` linked to the
  * repository's, where the workspaces install every example's packages), and deploys it with
- * `npx convex deploy --yes`, as the example's README says. The repository's copy is never
+ * `npx convex deploy --yes`, as the example's README says. `extraModules` (file name → source)
+ * are added to the copy's `convex/` first, for test-only helpers. The repository's copy is never
  * written to. Dispose it to stop Hull and remove the copy.
  */
-export async function deployExample(name: string): Promise<DeployedExample> {
+export async function deployExample(
+  name: string,
+  extraModules: Readonly<Record<string, string>> = {},
+): Promise<DeployedExample> {
   const root = await fs.mkdtemp(
     path.join(os.tmpdir(), `hull-example-${name}-`),
   );
@@ -39,6 +43,8 @@ export async function deployExample(name: string): Promise<DeployedExample> {
       recursive: true,
       filter: (source) => !NOT_COPIED.has(path.basename(source)),
     });
+    for (const [file, source] of Object.entries(extraModules))
+      await fs.writeFile(path.join(dir, "convex", file), source);
     await fs.mkdir(home);
     await fs.symlink(
       path.join(REPO_ROOT, "node_modules"),

@@ -1,6 +1,4 @@
 import { createHmac } from "node:crypto";
-import fs from "node:fs/promises";
-import path from "node:path";
 import { ConvexHttpClient } from "convex/browser";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../../../../examples/swarm/convex/_generated/api.js";
@@ -29,14 +27,7 @@ let deployed: DeployedExample;
 let client: ConvexHttpClient;
 
 beforeAll(async () => {
-  deployed = await deployExample("swarm");
-  await fs.writeFile(
-    path.join(deployed.dir, "convex", "e2eSupport.ts"),
-    SUPPORT_MODULE,
-  );
-  expectSuccess(
-    await deployed.cli(["deploy", "--yes", "--typecheck", "disable"]),
-  );
+  deployed = await deployExample("swarm", { "e2eSupport.ts": SUPPORT_MODULE });
   expectSuccess(
     await deployed.cli(["env", "set", "GITHUB_WEBHOOK_SECRET", SECRET]),
   );
