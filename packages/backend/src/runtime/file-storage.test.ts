@@ -121,22 +121,36 @@ describe("FileStorage", () => {
     );
   });
 
-  test("the orphan sweep removes blobs of aborted and deleting transactions, keeping committed ones", async () => {
-    const kept = await storage.storeInOwnTransaction({
-      body: bytes("kept"),
+  test("a delete committed by a mutation removes the bytes; the sweep removes blobs of aborted transactions", async () => {
+    const deleted = await storage.storeInOwnTransaction({
+      body: bytes("deleted"),
       contentType: null,
     });
     const tx = fixture.database.begin();
     await storage.storeIn(tx, { body: bytes("aborted"), contentType: null });
     tx.close();
-    await fixture.database.runInTransaction((t) => storage.deleteIn(t, kept));
     const other = await storage.storeInOwnTransaction({
       body: bytes("other"),
       contentType: null,
     });
     expect(await files.listKeys()).toHaveLength(3);
-    expect(await storage.sweepOrphans(() => files.listKeys())).toBe(2);
+    await fixture.database.runInTransaction((t) =>
+      storage.deleteIn(t, deleted),
+    );
+    await expect.poll(async () => (await files.listKeys()).length).toBe(2);
+    expect(await storage.sweepOrphans(() => files.listKeys())).toBe(1);
     expect(await readAll((await storage.open(other))!.stream)).toBe("other");
+  });
+
+  test("a delete in a transaction that does not commit keeps the file", async () => {
+    const id = await storage.storeInOwnTransaction({
+      body: bytes("kept"),
+      contentType: null,
+    });
+    const tx = fixture.database.begin();
+    await storage.deleteIn(tx, id);
+    tx.close();
+    expect(await readAll((await storage.open(id))!.stream)).toBe("kept");
   });
 
   test("ids of other tables are not files", async () => {

@@ -4,9 +4,9 @@
  * `contentType`, and the internal `storageKey`), storage ids are the documents' ids.
  *
  * Upload URLs carry a token signed with the instance's key (HMAC-SHA256) that expires after
- * {@link UPLOAD_TOKEN_TTL_MS}. A blob whose transaction never commits (a failed mutation, an OCC
- * retry, a crash) is an orphan: {@link FileStorage.sweepOrphans} removes them at startup, and
- * blobs of deleted documents with them.
+ * {@link UPLOAD_TOKEN_TTL_MS}. A deleted document's blob is removed after the deleting commit. A
+ * blob whose transaction never commits (a failed mutation, an OCC retry, a crash) is an orphan:
+ * {@link FileStorage.sweepOrphans} removes them at startup.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Database } from "../engine/database.js";
@@ -65,10 +65,19 @@ export interface NewFile {
 export class FileStorage {
   readonly #options: FileStorageOptions;
   readonly #maxFileBytes: number;
+  /** Blobs of documents deleted in transactions not yet committed: storage id → key. */
+  readonly #pendingDeletes = new Map<string, string>();
 
   constructor(options: FileStorageOptions) {
     this.#options = options;
     this.#maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    options.database.onCommit((commit) => {
+      for (const written of commit.documents) {
+        if (written.tableName === STORAGE_TABLE && written.document === null) {
+          this.#deleteBlobOf(written.id);
+        }
+      }
+    });
   }
 
   /** A new upload URL (`<origin>/api/storage/upload?token=…`), valid for an hour. */
@@ -135,11 +144,15 @@ export class FileStorage {
       : `${this.#options.origin}/api/storage/${document._id}`;
   }
 
-  /** Deletes the file's document in `tx`; its URL stops working once `tx` commits. */
+  /**
+   * Deletes the file's document in `tx`; once `tx` commits its URL stops working and its bytes
+   * are removed.
+   */
   async deleteIn(tx: Transaction, storageId: string): Promise<void> {
     const document = await storageDocument(tx, storageId);
     if (document === null) throw notFound(storageId);
     await tx.delete(document._id, { table: STORAGE_TABLE, isSystem: true });
+    this.#pendingDeletes.set(document._id, stringField(document, "storageKey"));
   }
 
   /** Deletes the file and its bytes in a transaction of its own (actions). */
@@ -152,6 +165,7 @@ export class FileStorage {
         return stringField(document, "storageKey");
       },
     );
+    this.#pendingDeletes.delete(storageId);
     await this.#options.files.delete(key);
   }
 
@@ -215,6 +229,14 @@ export class FileStorage {
       }
     }
     return removed;
+  }
+
+  #deleteBlobOf(storageId: string): void {
+    const key = this.#pendingDeletes.get(storageId);
+    if (key === undefined) return;
+    this.#pendingDeletes.delete(storageId);
+    // A blob left behind by a failed delete is an orphan: the startup sweep removes it.
+    this.#options.files.delete(key).catch(() => undefined);
   }
 
   #put(file: NewFile): Promise<StoredBlob> {
