@@ -216,7 +216,7 @@ export class Backend implements Service {
     const isAdmin = (key: string): boolean => checkAdminKey(key, credentials);
     const userTokens = new UserTokens({
       providers: () => runner.manifest?.analysis.authProviders ?? null,
-      fetch: globalThis.fetch,
+      fetch: (url, init) => fetch(url, init),
       clock,
     });
     const auth = {
