@@ -126,7 +126,7 @@ async function httpActionIdentity(
   try {
     return await deps.verifyUserToken(token);
   } catch (error) {
-    deps.logger.warn("HTTP action token rejected; running anonymously", {
+    deps.logger.debug("HTTP action token rejected; running anonymously", {
       error: String(error),
     });
     return null;
