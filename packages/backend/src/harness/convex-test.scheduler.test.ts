@@ -57,6 +57,16 @@ describe("convexTest scheduled functions", () => {
     expect(await t.query(api.jobs.events)).toMatchObject([{ kind: "now" }]);
   });
 
+  test("scheduled functions run without the scheduling caller's identity", async () => {
+    vi.useFakeTimers();
+    const t = convexTest(schema, modules);
+    await t.withIdentity({ subject: "ada" }).mutation(api.jobs.laterAsCaller);
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    expect(await t.query(api.jobs.events)).toMatchObject([
+      { kind: "anonymous" },
+    ]);
+  });
+
   test("finishAllScheduledFunctions fails after too many rounds", async () => {
     const t = convexTest(schema, modules);
     await t.mutation(api.jobs.later, { kind: "far", delayMs: 3_600_000 });
