@@ -52,8 +52,16 @@ class ViewingClient {
   readonly transport = new RecordingTransport();
   readonly session: SyncSession;
   readonly view = new Map<number, JsonValue>();
-  /** queryId → key it reads (null: the full list). */
+  /** queryId → key it reads (null: the full list), as of the last ModifyQuerySet sent. */
   readonly specs = new Map<number, string | null>();
+  /**
+   * `specs` as of each query set version sent: a Transition may still carry queries whose Remove
+   * (or re-Add with other args) the server has not processed yet, so results are checked against
+   * the query set of the Transition's end version.
+   */
+  readonly specsAt = new Map<number, Map<number, string | null>>([
+    [0, new Map()],
+  ]);
   querySetVersion = 0;
   readonly subject: string | null;
   requestId = 0;
@@ -95,15 +103,24 @@ class ViewingClient {
       if (m.type === "QueryRemoved") this.view.delete(m.queryId as number);
       else this.view.set(m.queryId as number, m.value ?? null);
     }
-    const ts = decode((frame.endVersion as { ts: string }).ts);
+    const end = frame.endVersion as { ts: string; querySet: number };
+    const ts = decode(end.ts);
+    const specs = this.specsAt.get(end.querySet);
+    expect([...this.view.keys()].sort()).toEqual(
+      [...(specs?.keys() ?? [])].sort(),
+    );
     // Every result in the view must hold at the Transition's single timestamp.
     for (const [queryId, value] of this.view) {
-      expect(value).toEqual(this.expected(queryId, ts));
+      expect(value).toEqual(this.expected(queryId, ts, specs));
     }
   }
 
-  expected(queryId: number, ts: bigint): JsonValue {
-    const key = this.specs.get(queryId);
+  expected(
+    queryId: number,
+    ts: bigint,
+    specs: ReadonlyMap<number, string | null> = this.specs,
+  ): JsonValue {
+    const key = specs.get(queryId);
     if (key === undefined)
       throw new Error(`query ${queryId} is not subscribed`);
     if (key === GREETING) {
@@ -117,6 +134,7 @@ class ViewingClient {
   }
 
   modify(modification: object): void {
+    this.specsAt.set(this.querySetVersion + 1, new Map(this.specs));
     void this.session.handleFrame(
       JSON.stringify({
         type: "ModifyQuerySet",
@@ -224,6 +242,14 @@ describe("SyncSession with QueryHub (consistency)", () => {
               { type: "subscribe", client: 1, query: 0, key: GREETING },
               { type: "tick", turns: 3 },
               { type: "write", key: "personal", value: 1 },
+            ],
+          ],
+          // A Transition still carries query 0 when the client has already sent its Remove.
+          [
+            [
+              { type: "subscribe", client: 2, query: 1, key: "c" },
+              { type: "subscribe", client: 2, query: 0, key: "c" },
+              { type: "unsubscribe", client: 2, query: 0 },
             ],
           ],
         ],
