@@ -123,6 +123,8 @@ export class QueryHub {
   readonly #volatile = new Set<Entry>();
   readonly #waiters = new Map<HubClient, Timestamp>();
   #ts: Timestamp;
+  /** Bumped by `rerunAll`: a run started under an older code version is stale when it ends. */
+  #codeVersion = 0;
   #loop: Promise<void> | null = null;
   #again = false;
   #stopCommits: (() => void) | null = null;
@@ -201,6 +203,7 @@ export class QueryHub {
    * than mix results of the old and the new code.
    */
   rerunAll(): void {
+    this.#codeVersion++;
     for (const entry of this.#entries.values()) {
       if (entry.outcome === null) continue;
       entry.invalidTs = this.#ts;
@@ -337,6 +340,7 @@ export class QueryHub {
   }
 
   async #run(entry: Entry, target: Timestamp): Promise<void> {
+    const codeVersion = this.#codeVersion;
     const result = await this.#execute(entry, target);
     if (entry.removed) return;
     const outcome = toOutcome(result);
@@ -358,6 +362,11 @@ export class QueryHub {
       );
     }
     this.#rekey(entry, result.usedAuth ?? true);
+    if (codeVersion !== this.#codeVersion && !entry.removed) {
+      // A deploy landed while this ran: the result may be the old code's, so run it again.
+      entry.subscription?.unsubscribe();
+      this.#invalidate(entry, target);
+    }
   }
 
   async #execute(entry: Entry, target: Timestamp): Promise<SyncRunResult> {

@@ -689,6 +689,36 @@ describe("SyncSession", () => {
     ]);
   });
 
+  test("a query running when a deploy lands is run again with the new code", async () => {
+    const backend = new FakeBackend();
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const deps = backend.deps();
+    const server = new SyncServer({
+      ...deps,
+      functions: {
+        // Computes the result with the code of its start, and finishes after the deploy.
+        run: async (request) => {
+          const result = await backend.run(request);
+          if (request.udfPath === "kv:version") await held;
+          return result;
+        },
+      },
+    });
+    servers.push(server);
+    const c = await connect(server);
+    await c.send(modify(0, add(0, "kv:version")));
+    await new Promise((resolve) => setImmediate(resolve));
+    backend.codeVersion = 2;
+    server.rerunAllQueries();
+    release();
+    await settle(server);
+    const values = c.transport
+      .ofType("Transition")
+      .flatMap((frame) => mods(frame).map((m) => m.value));
+    expect(values).toEqual([2]);
+  });
+
   test("closes a client that sent nothing for the inactivity timeout", async () => {
     const { backend, server } = setup();
     const c = await connect(server);
