@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Three projects, selected by file name (STYLE.md §5.5):
+ * Three projects, selected by file name (STYLE.md §5.5), and the examples' own suites:
  * - unit: colocated `*.test.ts` beside the code;
  * - pg: `*.pg.test.ts`, run against a real PostgreSQL (a throwaway cluster or TEST_PG_URL);
  * - e2e: `packages/e2e`, black-box tests that start real Hull processes (the PostgreSQL ones use
@@ -25,7 +25,9 @@ export default defineConfig({
         test: {
           name: "pg",
           include: ["packages/backend/src/**/*.pg.test.ts"],
-          globalSetup: ["packages/backend/src/storage/postgres/test-global-setup.ts"],
+          globalSetup: [
+            "packages/backend/src/storage/postgres/test-global-setup.ts",
+          ],
         },
       },
       {
@@ -34,10 +36,15 @@ export default defineConfig({
           name: "e2e",
           include: ["packages/e2e/**/*.test.ts"],
           exclude: ["**/node_modules/**", "**/fixtures/**"],
-          globalSetup: ["packages/backend/src/storage/postgres/test-global-setup.ts"],
+          globalSetup: [
+            "packages/backend/src/storage/postgres/test-global-setup.ts",
+          ],
           fileParallelism: false,
         },
       },
+      // The example apps' own convexTest suites, on Hull's harness (their vitest configs).
+      "examples/swarm/vitest.config.ts",
+      "examples/agent-workflows/vitest.config.ts",
     ],
   },
 });

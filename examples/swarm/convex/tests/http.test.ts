@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { convexTest } from "convex-test";
+import { convexTest } from "hull/testing";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api } from "../_generated/api";
 import schema from "../schema";

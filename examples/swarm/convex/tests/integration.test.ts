@@ -1,4 +1,4 @@
-import { convexTest } from "convex-test";
+import { convexTest } from "hull/testing";
 import { describe, expect, test } from "vitest";
 import { api } from "../_generated/api";
 import schema from "../schema";
