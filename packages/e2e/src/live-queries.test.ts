@@ -1,3 +1,5 @@
+import fs from "node:fs/promises";
+import path from "node:path";
 import { ConvexClient, ConvexHttpClient } from "convex/browser";
 import type { FunctionReference } from "convex/server";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
@@ -182,6 +184,48 @@ describe("live queries through ConvexClient", () => {
     ).toBe(2);
     const http = new ConvexHttpClient(deployed.hull.url, { logger: false });
     expect(await http.query(read, { name: "restart" })).toBe(2);
+  });
+});
+
+describe("live queries after the deployment changes", () => {
+  /** Writes `convex/liveCode.ts`, whose query returns `label` and the variable LIVE_GREETING. */
+  async function deployLabel(label: string): Promise<void> {
+    await fs.writeFile(
+      path.join(deployed.app.dir, "convex", "liveCode.ts"),
+      `import { query } from "./_generated/server";
+export const get = query({
+  args: {},
+  handler: async () => ${JSON.stringify(label)} + ":" + (process.env.LIVE_GREETING ?? ""),
+});
+`,
+    );
+    await deployed.push();
+  }
+
+  test("a subscription shows the new code's result after a redeploy and the new value after env set", async () => {
+    await deployLabel("one");
+    const client = connect();
+    const get = queryRef("liveCode:get");
+    expect(
+      await resultWhere<string>(client, get, {}, (v) => v === "one:"),
+    ).toBe("one:");
+    const afterDeploy = resultWhere<string>(
+      client,
+      get,
+      {},
+      (v) => v === "two:",
+    );
+    await deployLabel("two");
+    expect(await afterDeploy).toBe("two:");
+    const afterEnv = resultWhere<string>(
+      client,
+      get,
+      {},
+      (v) => v === "two:hi",
+    );
+    const set = await deployed.cli(["env", "set", "LIVE_GREETING", "hi"]);
+    expect(set.exitCode, set.stderr).toBe(0);
+    expect(await afterEnv).toBe("two:hi");
   });
 });
 

@@ -31,6 +31,7 @@ import type { BackendConfig } from "./backend-config.js";
 import { deriveInstanceKey } from "./credentials.js";
 import { followDeployment } from "./deployment-follower.js";
 import { ManifestStore } from "./deployment-manifest.js";
+import { rerunningAfterActivate } from "./live-query-refresh.js";
 import { openDeploymentStorage } from "./deployment-storage.js";
 import { EnvironmentVariables } from "./environment-variables.js";
 import { recoverManifest } from "./manifest-recovery.js";
@@ -172,9 +173,13 @@ export class Backend implements Service {
       () => database.close(),
       () => storage.close(),
     );
-    const environment = await EnvironmentVariables.load(persistence, (vars) =>
-      runner.setEnvironmentVariables(vars),
-    );
+    // Live queries re-run when the code or the variables change; the sync server starts last.
+    let sync: SyncServer | null = null;
+    const rerunLiveQueries = (): void => sync?.rerunAllQueries();
+    const environment = await EnvironmentVariables.load(persistence, (vars) => {
+      runner.setEnvironmentVariables(vars);
+      rerunLiveQueries();
+    });
     const manifests = new ManifestStore(persistence);
     const manifest = await recoverManifest(manifests, database.catalog, logger);
     if (manifest !== null) await runner.activate(manifest);
@@ -189,7 +194,12 @@ export class Backend implements Service {
     if (storage.shared) {
       // Other processes may deploy or change variables: follow what they store.
       this.#closers.unshift(
-        followDeployment({ manifests, runner, environment, logger }),
+        followDeployment({
+          manifests,
+          runner: rerunningAfterActivate(runner, rerunLiveQueries),
+          environment,
+          logger,
+        }),
       );
     }
     const orphans = await fileStorage.sweepOrphans(() => files.listKeys());
@@ -207,7 +217,7 @@ export class Backend implements Service {
         return analysis;
       },
       environmentVariables: () => environment.all(),
-      runner: scheduling.deployTarget,
+      runner: rerunningAfterActivate(scheduling.deployTarget, rerunLiveQueries),
       schema: database.schema,
       catalog: () => database.catalog,
       manifests,
@@ -224,7 +234,7 @@ export class Backend implements Service {
       verifyUserToken: (token: string) =>
         userTokens.verify(token).then((verified) => verified.identity),
     };
-    this.#startSync(runner, database, auth, clock);
+    sync = this.#startSync(runner, database, auth, clock);
     const deps = {
       instance: { ...addresses, version: HULL_VERSION },
       logger,
@@ -244,13 +254,13 @@ export class Backend implements Service {
     return addresses;
   }
 
-  /** The WebSocket sync endpoint; its sockets close before the HTTP servers drain. */
+  /** The WebSocket sync endpoint (returned); its sockets close before the HTTP servers drain. */
   #startSync(
     runner: FunctionRunner,
     database: Database,
     auth: SyncAuthVerifier,
     clock: Clock,
-  ): void {
+  ): SyncServer {
     const { logger } = this.#config;
     const sync = new SyncServer({
       functions: runner,
@@ -266,6 +276,7 @@ export class Backend implements Service {
       await ws.close();
       sync.close();
     });
+    return sync;
   }
 
   /** Binds both ports first, so a taken port fails fast, before storage is opened. */
