@@ -160,6 +160,41 @@ export function describeTransactionSuite(ctx: EngineSuiteContext): void {
     expect(database.catalog.tableByName("_storage")?.number).toBe(513);
   });
 
+  test("a system document inserted with a chosen internal id is found by that id, once", async () => {
+    const { database } = await ctx.create();
+    const internalId = new Uint8Array(16).fill(7);
+    const { value: id } = await database.runInTransaction((tx) =>
+      tx.insert("_requests", { n: 1 }, { isSystem: true, internalId }),
+    );
+    const table = database.catalog.tableByName("_requests")!;
+    expect(id).toBe(encodeId(table.number, internalId));
+    // Two transactions that both saw the id free: the second to commit conflicts.
+    const first = database.begin();
+    const second = database.begin();
+    const other = new Uint8Array(16).fill(9);
+    for (const tx of [first, second]) {
+      expect(
+        await tx.get(encodeId(table.number, other), { isSystem: true }),
+      ).toBeNull();
+      await tx.insert(
+        "_requests",
+        { n: 2 },
+        { isSystem: true, internalId: other },
+      );
+    }
+    expect((await database.commit(first)).type).toBe("committed");
+    expect((await database.commit(second)).type).toBe("conflict");
+    await database.runInTransaction(async (tx) => {
+      expect(await tx.get(id, { isSystem: true })).toMatchObject({ n: 1 });
+      await expect(
+        tx.insert("_requests", { n: 3 }, { isSystem: true, internalId }),
+      ).rejects.toThrow("already exists");
+      await expect(
+        tx.insert("messages", { n: 3 }, { internalId }),
+      ).rejects.toThrow("system table");
+    });
+  });
+
   test("inserted values are checked for system fields and shape", async () => {
     const { database } = await ctx.create();
     const tx = database.begin();

@@ -163,19 +163,36 @@ export class Transaction implements IndexReader {
     return normalizeId(this.#catalog, table, id);
   }
 
-  /** Inserts a document into `table` (created when missing) and returns its new `_id`. */
+  /**
+   * Inserts a document into `table` (created when missing) and returns its new `_id`.
+   * `internalId` (system tables only): the 16-byte internal id to use instead of a fresh one, so
+   * a system document can be found by a point read of an id derived from its key; the insert
+   * reads that id first (a concurrent insert of it conflicts) and throws when it exists.
+   */
   async insert(
     tableName: string,
     value: ObjectValue,
-    options: { isSystem?: boolean | undefined } = {},
+    options: {
+      isSystem?: boolean | undefined;
+      internalId?: Uint8Array | undefined;
+    } = {},
   ): Promise<string> {
     this.#assertOpen();
     assertWritableTable(tableName, options.isSystem === true);
     assertNoSystemFields(value);
+    if (options.internalId !== undefined && !isSystemTableName(tableName))
+      throw new Error("Assertion failed: a chosen id needs a system table");
     const table = await this.#tableForWrite(tableName);
     const nowMs = this.#context.clock.now();
-    const internalId = newInternalId(nowMs, this.#context.randomBytes);
+    const internalId =
+      options.internalId ?? newInternalId(nowMs, this.#context.randomBytes);
     const id = encodeId(table.number, internalId);
+    if (
+      options.internalId !== undefined &&
+      (await this.#read(table, id)) !== null
+    ) {
+      throw new Error(`Assertion failed: document ${id} already exists`);
+    }
     const document: Document = {
       ...userFieldsOf(value),
       _id: id,
