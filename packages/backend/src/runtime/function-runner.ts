@@ -9,7 +9,6 @@ import { createCursorCodec, type CursorCodec } from "../engine/query/cursor.js";
 import type { ReadSet } from "../engine/read-set.js";
 import { systemClock, type Clock } from "../shared/clock.js";
 import type { Logger } from "../shared/logger.js";
-import type { Transaction } from "../engine/transaction.js";
 import type { Timestamp } from "../storage/persistence.js";
 import type { JsonValue } from "../values/value.js";
 import type { UdfType } from "./app-analysis.js";
@@ -23,7 +22,11 @@ import type { ModuleStore } from "./module-store.js";
 import { logLineToString } from "./sandbox/log-collector.js";
 import { DEFAULT_RUNTIME_LIMITS, type RuntimeLimits } from "./sandbox-host.js";
 import { runSystemFunction, type SystemFunctions } from "./system-functions.js";
-import { UdfExecutor, type Execution } from "./udf-executor.js";
+import {
+  type BeforeCommit,
+  type Execution,
+  UdfExecutor,
+} from "./udf-executor.js";
 import { canonicalizeUdfPath } from "./udf-path.js";
 
 export type { AppManifest } from "./deployment.js";
@@ -66,9 +69,10 @@ export interface UdfRequest {
   readonly journal?: string | null | undefined;
   /**
    * Mutations: called inside the transaction after the function succeeded, before the commit
-   * (the scheduler marks its job done there); a throw abandons the transaction and rejects `run`.
+   * (the scheduler marks its job done there; the sync layer records the request), given what the
+   * mutation returned; a throw abandons the transaction and rejects `run`.
    */
-  readonly beforeCommit?: ((tx: Transaction) => Promise<void>) | undefined;
+  readonly beforeCommit?: BeforeCommit | undefined;
   /** The `_scheduled_functions` job being run (`getRequestMetadata`, self-cancel check). */
   readonly scheduledJobId?: string | null | undefined;
 }

@@ -52,6 +52,16 @@ import {
   checkReturns,
 } from "./validation.js";
 
+/**
+ * A mutation's last step inside its transaction, given what it returned (the scheduler marks
+ * its job done; the sync layer records the request for exactly-once delivery). A throw abandons
+ * the transaction and rejects the run.
+ */
+export type BeforeCommit = (
+  tx: Transaction,
+  outcome: { readonly value: JsonValue },
+) => Promise<void>;
+
 /** One execution request with a canonical path (see `FunctionRunner.run`). */
 export interface ExecutionRequest {
   readonly udfPath: string;
@@ -62,8 +72,11 @@ export interface ExecutionRequest {
   readonly readTs?: Timestamp | undefined;
   readonly requestId: string;
   readonly journal?: string | null | undefined;
-  /** Mutations: called in the transaction after the function succeeded, before the commit. */
-  readonly beforeCommit?: ((tx: Transaction) => Promise<void>) | undefined;
+  /**
+   * Mutations: called in the transaction after the function succeeded, before the commit, with
+   * what the mutation returned.
+   */
+  readonly beforeCommit?: BeforeCommit | undefined;
   /** The `_scheduled_functions` job being run, if any. */
   readonly scheduledJobId?: string | null | undefined;
 }
@@ -224,7 +237,7 @@ export class UdfExecutor {
               tx,
             );
             if (!result.success) throw new UserFailure(result, logLines);
-            await request.beforeCommit?.(tx);
+            await request.beforeCommit?.(tx, { value: result.value });
             return { result, logLines };
           } finally {
             host.close();

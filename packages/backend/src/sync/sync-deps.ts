@@ -43,11 +43,34 @@ export interface SyncUdfRequest {
    */
   readonly journal?: QueryJournal | undefined;
   /**
-   * Mutations (requested): record this key with the outcome inside the mutation's own
-   * transaction, and when the key is already recorded return the recorded outcome and commit
-   * timestamp instead of running the function again.
+   * Mutations: called inside the mutation's transaction after it succeeded, before the commit,
+   * with what it returned (`tx` is the engine's transaction, opaque here); a throw abandons the
+   * transaction and rejects `run`.
    */
-  readonly mutationKey?: MutationRequestKey | undefined;
+  readonly beforeCommit?:
+    | ((tx: unknown, outcome: RecordedMutationResult) => Promise<void>)
+    | undefined;
+}
+
+/** What a successful mutation returned, as recorded for exactly-once delivery. */
+export interface RecordedMutationResult {
+  readonly value: JsonValue;
+}
+
+/**
+ * Durable records of the mutations run through the protocol, per (session, request id), written
+ * in each mutation's own transaction (`model/mutation-records.ts`): a resend after a reconnect,
+ * to a restarted process or another one, gets the recorded result instead of a second run.
+ */
+export interface SyncMutationRecords {
+  /** The recorded result of `key` as of the latest commit, or null. */
+  find(key: MutationRequestKey): Promise<RecordedMutationResult | null>;
+  /** Records `key` in `tx`, the mutation's transaction; throws when `key` is already recorded. */
+  record(
+    tx: unknown,
+    key: MutationRequestKey,
+    outcome: RecordedMutationResult,
+  ): Promise<void>;
 }
 
 /** What one invocation produced; a user-caused failure is `success: false`, never a rejection. */
@@ -109,4 +132,6 @@ export interface SyncDeps {
   readonly auth: SyncAuthVerifier;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Absent: exactly-once holds within this process only (`MutationLedger`). */
+  readonly mutationRecords?: SyncMutationRecords | undefined;
 }

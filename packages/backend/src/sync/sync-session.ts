@@ -53,7 +53,11 @@ import {
   type QuerySpec,
 } from "./query-hub.js";
 import { ANONYMOUS, authenticate } from "./session-auth.js";
-import type { SyncDeps } from "./sync-deps.js";
+import type {
+  MutationRequestKey,
+  RecordedMutationResult,
+  SyncDeps,
+} from "./sync-deps.js";
 import { encodeTransitionFrames } from "./transition-frames.js";
 
 /** Where a session's frames go. `close` ends the socket; no frame is sent after it. */
@@ -303,7 +307,7 @@ export class SyncSession implements HubClient {
       if (this.#phase === "closed") return;
       try {
         const outcome = await this.#context.ledger.run(key, () =>
-          this.#runMutation(message, caller),
+          this.#runMutation(message, caller, key),
         );
         this.#answerMutation(message, outcome);
       } catch (e) {
@@ -312,10 +316,19 @@ export class SyncSession implements HubClient {
     });
   }
 
+  /**
+   * Runs a mutation once per `key`: a result recorded by an earlier delivery (before a restart,
+   * or through another process) is replayed; otherwise the run records its own result in its
+   * transaction. A run that fails because a concurrent delivery recorded first gets that record.
+   */
   async #runMutation(
     message: MutationRequest,
     caller: QueryCaller,
+    key: MutationRequestKey,
   ): Promise<MutationOutcome> {
+    const records = this.#context.deps.mutationRecords;
+    const recorded = await records?.find(key);
+    if (recorded != null) return replayed(recorded);
     try {
       const result = await this.#context.deps.functions.run({
         udfPath: message.udfPath,
@@ -323,13 +336,15 @@ export class SyncSession implements HubClient {
         args: message.args,
         identity: caller.identity,
         allowInternal: caller.isAdmin,
-        mutationKey: {
-          sessionId: this.#sessionId,
-          requestId: message.requestId,
-        },
+        beforeCommit:
+          records === undefined
+            ? undefined
+            : (tx, outcome) => records.record(tx, key, outcome),
       });
       return { ...result, ts: result.success ? result.ts : null };
     } catch (e) {
+      const raced = await records?.find(key);
+      if (raced != null) return replayed(raced);
       const error = toBackendError(e);
       // Convex reports exhausted OCC retries to the caller as the mutation's error.
       if (error.code !== "OCC") throw error;
@@ -522,6 +537,11 @@ export class SyncSession implements HubClient {
     this.close();
     this.#transport.close(code, reason);
   }
+}
+
+/** A recorded result, answered at the latest ts (the record committed at or before it). */
+function replayed(recorded: RecordedMutationResult): MutationOutcome {
+  return { success: true, value: recorded.value, logLines: [], ts: null };
 }
 
 /** Who ran a mutation, stable across token refreshes (`tokenIdentifier` for users). */
