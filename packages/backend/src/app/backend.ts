@@ -18,6 +18,10 @@ import {
 } from "../http/request-body.js";
 import { errorResponse } from "../http/responses.js";
 import { validateCronSpecs } from "../model/cron-jobs.js";
+import {
+  MUTATION_RECORD_RETENTION_MS,
+  MutationRecords,
+} from "../model/mutation-records.js";
 import { DiskFileStore } from "../model/file-store.js";
 import { analyzeModules } from "../runtime/analysis.js";
 import { FileStorage } from "../runtime/file-storage.js";
@@ -45,6 +49,8 @@ import { HULL_VERSION } from "./version.js";
 /** Where things live inside the data directory. */
 const MODULE_CACHE_DIR = "module-cache";
 const FILES_DIR = "files";
+/** How often mutation records past their retention are deleted. */
+const MUTATION_RECORD_SWEEP_MS = 60_000;
 
 /** Where a started backend listens. */
 export interface BackendAddresses {
@@ -262,17 +268,29 @@ export class Backend implements Service {
     clock: Clock,
   ): SyncServer {
     const { logger } = this.#config;
+    const mutationRecords = new MutationRecords(database);
     const sync = new SyncServer({
       functions: runner,
       database,
       auth,
       clock,
       logger: logger.with({ component: "sync" }),
+      mutationRecords,
     });
     const ws = createSyncUpgradeHandler(sync, { logger, clock });
     this.#handlers.upgrade = (request, socket, head) =>
       ws.upgrade(request, socket, head);
+    const sweep = setInterval(() => {
+      const before = clock.now() - MUTATION_RECORD_RETENTION_MS;
+      mutationRecords
+        .deleteBefore(before)
+        .catch((error: unknown) =>
+          logger.warn("deleting old mutation records failed", { error }),
+        );
+    }, MUTATION_RECORD_SWEEP_MS);
+    sweep.unref();
     this.#closers.unshift(async () => {
+      clearInterval(sweep);
       await ws.close();
       sync.close();
     });
