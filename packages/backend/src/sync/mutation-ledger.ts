@@ -2,9 +2,9 @@
  * Exactly-once mutations per `(sessionId, requestId)` within this process. A client resends every
  * in-flight mutation (same `requestId`) after a reconnect, including ones already answered but
  * not yet reflected in a Transition; the ledger joins a resend to the running execution or
- * replays the recorded outcome. Across processes and restarts the runner's own record (written in
- * the mutation's transaction, `SyncUdfRequest.mutationKey`) is the guarantee; the ledger spares
- * the runner the common case and covers it while that record is not available.
+ * replays the recorded outcome. Across processes and restarts the durable record written in the
+ * mutation's own transaction (`SyncDeps.mutationRecords`) is the guarantee; the ledger spares the
+ * database lookup in the common case and covers deployments without records.
  */
 import type { Timestamp } from "../storage/persistence.js";
 import type { MutationRequestKey, SyncFunctionResult } from "./sync-deps.js";
