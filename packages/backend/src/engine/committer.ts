@@ -128,6 +128,13 @@ export class Committer {
   #largestGroup = 0;
   /** Callers of `follow()` waiting for the next catch-up. */
   #followers: (() => void)[] = [];
+  /**
+   * Groups whose storage write is applied but not yet durable (its fsync is in flight), oldest
+   * first. The next group is validated against them too, so it can be written while they sync.
+   */
+  readonly #pending: (readonly AcceptedCommit[])[] = [];
+  /** Settles once the newest pending group has been acknowledged or failed. */
+  #acknowledged: Promise<void> = Promise.resolve();
 
   constructor(options: CommitterOptions) {
     this.#options = options;
@@ -162,7 +169,12 @@ export class Committer {
 
   /** Resolves once every queued commit has been written or refused. */
   async drain(): Promise<void> {
-    while (this.#state !== "idle" || this.#queue.length > 0) {
+    while (
+      this.#state !== "idle" ||
+      this.#queue.length > 0 ||
+      this.#pending.length > 0
+    ) {
+      await this.#acknowledged;
       await new Promise((resolve) => engineSetImmediate(resolve));
     }
   }
@@ -307,7 +319,7 @@ export class Committer {
       const { tableName, id } = logged.write;
       return { type: "conflict", table: tableName, id, writeTs: logged.ts };
     }
-    for (const earlier of accepted) {
+    for (const earlier of [...this.#pending.flat(), ...accepted]) {
       const write = request.readSet.findOverlap(earlier.write.indexWrites);
       if (write !== null) {
         return {
@@ -331,19 +343,40 @@ export class Committer {
     return next;
   }
 
+  /**
+   * Writes a group and returns once the next group may be written: drivers without a shared log
+   * apply a write when it is called and make it durable later (SQLite's WAL sync runs on the thread
+   * pool), so the next group is written while this one syncs. Groups are acknowledged in order,
+   * each only once durable; at most two are in flight.
+   */
   async #write(accepted: readonly AcceptedCommit[]): Promise<void> {
-    try {
-      await this.#options.persistence.write(rowsOf(accepted), "Error");
-    } catch (e) {
-      const error = toBackendError(e);
-      this.#options.logger.error("commit group failed", {
-        commits: accepted.length,
-        error: error.message,
-      });
-      for (const { queued } of accepted) queued.reject(error);
+    const previous = this.#acknowledged;
+    const written = this.#options.persistence.write(rowsOf(accepted), "Error");
+    this.#pending.push(accepted);
+    const acknowledged = written.then(
+      () => previous.then(() => this.#settle(accepted, { ok: true })),
+      (error: unknown) =>
+        previous.then(() => this.#settle(accepted, { ok: false, error })),
+    );
+    this.#acknowledged = acknowledged;
+    await previous;
+  }
+
+  #settle(
+    accepted: readonly AcceptedCommit[],
+    outcome: { ok: true } | { ok: false; error: unknown },
+  ): void {
+    this.#pending.shift();
+    if (outcome.ok) {
+      this.#durable(accepted);
       return;
     }
-    this.#durable(accepted);
+    const error = toBackendError(outcome.error);
+    this.#options.logger.error("commit group failed", {
+      commits: accepted.length,
+      error: error.message,
+    });
+    for (const { queued } of accepted) queued.reject(error);
   }
 
   /** Bookkeeping after a durable group: write log, latest ts, `onDurable`, then the callers. */

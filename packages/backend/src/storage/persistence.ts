@@ -195,6 +195,9 @@ export interface Persistence {
   /**
    * Appends `write` atomically and durably: when the promise resolves, every row survives a crash
    * (subject to the driver's documented durability setting); when it rejects, none is visible.
+   * Overlapping calls take effect in call order: a driver without `sharedLog` applies the rows
+   * when `write` is called and only waits for durability afterwards, so the committer can write
+   * the next group while this one syncs.
    */
   write(write: PersistenceWrite, conflict: ConflictStrategy): Promise<void>;
 
