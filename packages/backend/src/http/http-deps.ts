@@ -2,34 +2,19 @@ import type { Clock } from "../shared/clock.js";
 import type { Logger } from "../shared/logger.js";
 import type { JsonValue } from "../values/value.js";
 import type { DeployApi } from "./push/deploy-api.js";
+import type { UdfType } from "../runtime/app-analysis.js";
+import type { FunctionExecutionLog } from "../runtime/function-logs.js";
+import type { UdfRequest } from "../runtime/function-runner.js";
+import type { UserIdentity } from "../runtime/host-invocation.js";
+
+export type { UdfType, FunctionExecutionLog, UdfRequest, UserIdentity };
+export type { LogLine } from "../runtime/sandbox/log-collector.js";
 
 /*
- * The ports `createHttpApp` needs. They mirror the runtime's contract (`runtime/README.md`:
- * `FunctionRunner.run`, `FunctionLogs`, `runHttpAction`) structurally, so `app/` can pass the
- * runner straight in while tests pass small fakes.
+ * The ports `createHttpApp` needs. Requests, identities and log entries are the runtime's own
+ * types; the ports are narrow interfaces over `FunctionRunner.run`, `FunctionLogs` and
+ * `runHttpAction`, so `app/` can pass the runner straight in while tests pass small fakes.
  */
-
-/** The kinds of function a route can ask for. */
-export type UdfType = "query" | "mutation" | "action";
-
-/** `UserIdentity` as user code sees it from `ctx.auth.getUserIdentity()`. */
-export type UserIdentity = Readonly<Record<string, JsonValue>>;
-
-/** One function invocation (the runtime's `UdfRequest`). */
-export interface UdfRequest {
-  /** As the client sent it: `messages:list`, `messages`, `dir/mod.js:fn`. */
-  readonly udfPath: string;
-  /** The kind the route expects; a mismatch is an error result. Absent: any kind. */
-  readonly udfType?: UdfType | undefined;
-  /** Convex-JSON arguments object. */
-  readonly args: JsonValue;
-  readonly identity: UserIdentity | null;
-  /** Admin callers may run internal and `_system/` functions. */
-  readonly allowInternal: boolean;
-  /** Queries only: read at this snapshot instead of the latest. */
-  readonly readTs?: bigint | undefined;
-  readonly requestId?: string | undefined;
-}
 
 /**
  * What a call produced, shaped like convex-js `FunctionResult` (values in convex-JSON). A
@@ -57,26 +42,6 @@ export interface FunctionRunnerPort {
     request: Request,
     options?: { identity?: UserIdentity | null },
   ): Promise<Response>;
-}
-
-/** One log line of a function execution. */
-export interface LogLine {
-  readonly level: "LOG" | "INFO" | "WARN" | "ERROR" | "DEBUG";
-  readonly messages: readonly string[];
-  readonly timestampMs: number;
-  readonly isTruncated: boolean;
-}
-
-/** One finished function execution (the runtime's `FunctionExecutionLog`). */
-export interface FunctionExecutionLog {
-  readonly udfType: "Query" | "Mutation" | "Action" | "HttpAction";
-  /** `messages.js:list`, or `GET /path` for HTTP actions. */
-  readonly identifier: string;
-  readonly timestampMs: number;
-  readonly executionTimeMs: number;
-  readonly logLines: readonly LogLine[];
-  readonly error: string | null;
-  readonly requestId: string;
 }
 
 /** The function log buffer (the runtime's `FunctionLogs`). */

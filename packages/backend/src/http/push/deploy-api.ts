@@ -1,21 +1,19 @@
 import type { JsonValue } from "../../values/value.js";
+import type {
+  ModuleEnvironment,
+  ModuleSource,
+} from "../../runtime/module-store.js";
+
+export type {
+  ModuleEnvironment,
+  ModuleSource,
+} from "../../runtime/module-store.js";
 
 /*
  * The port behind the `/api/deploy2/*` and `/api/get_config_hashes` routes, in Hull's terms
  * rather than the CLI's wire shapes (`push-codec.ts` translates). `app/` implements it with the
  * module store, the runtime's analysis and activation, and the engine's schema changes.
  */
-
-/** Where a module runs: the default sandbox, or a Node action environment (`"use node"`). */
-export type ModuleEnvironment = "isolate" | "node";
-
-/** A module as the CLI pushes it; `path` is relative to `convex/`, e.g. `_deps/ABC.js`. */
-export interface ModuleSource {
-  readonly path: string;
-  readonly source: string;
-  readonly sourceMap?: string | undefined;
-  readonly environment: ModuleEnvironment;
-}
 
 /** A module named by content: hex sha256 of source ‖ sourceMap (the CLI's formula). */
 export interface ModuleRef {
