@@ -121,11 +121,13 @@ describe("SqlitePersistence files", () => {
     await SqlitePersistence.open({ path }).close();
     const db = openSqliteDatabase(path);
     for (const [name, sql] of Object.entries(SQLITE_READ_SQL)) {
-      const params = sql.split("?").length - 1;
+      const named = [...sql.matchAll(/@(\w+)/g)].map((m) => [m[1], 1]);
+      const params: unknown[] =
+        named.length > 0
+          ? [Object.fromEntries(named)]
+          : Array<number>(sql.split("?").length - 1).fill(1);
       const plan = (
-        db
-          .prepare(`EXPLAIN QUERY PLAN ${sql}`)
-          .all(...Array<number>(params).fill(1)) as {
+        db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as {
           detail: string;
         }[]
       ).map((row) => row.detail);

@@ -348,11 +348,22 @@ export class SqlitePersistence implements Persistence {
       const statement = asc
         ? sql.read.scanAscUnbounded
         : sql.read.scanDescUnbounded;
-      return statement.all(indexId, start, readTs, rows) as ScanRow[];
+      return statement.all({
+        index: indexId,
+        start,
+        ts: readTs,
+        limit: rows,
+      }) as ScanRow[];
     }
     if (Buffer.compare(start, end) >= 0) return [];
     const statement = asc ? sql.read.scanAscBounded : sql.read.scanDescBounded;
-    return statement.all(indexId, start, end, readTs, rows) as ScanRow[];
+    return statement.all({
+      index: indexId,
+      start,
+      end,
+      ts: readTs,
+      limit: rows,
+    }) as ScanRow[];
   }
 
   #assertOpen(): void {
