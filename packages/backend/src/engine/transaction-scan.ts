@@ -19,7 +19,12 @@ import {
   keySuccessor,
   type GrowingInterval,
 } from "./read-set.js";
-import { pendingKey, type PendingWrite, type WriteSet } from "./write-set.js";
+import {
+  pendingKey,
+  type OriginalRevision,
+  type PendingWrite,
+  type WriteSet,
+} from "./write-set.js";
 
 /** First storage batch; each next batch is 4× larger up to the maximum (take(1) stays cheap). */
 const FIRST_BATCH = 8;
@@ -40,6 +45,12 @@ export interface ScanContext {
   readonly cache: DocumentCache;
   /** Called for every yielded document (limit accounting); may throw. */
   readonly onRead: (size: number) => void;
+  /** Called for every revision read from storage, so later point reads of it need no storage. */
+  readonly onStored: (
+    id: string,
+    revision: OriginalRevision,
+    size: number,
+  ) => void;
 }
 
 /** Whether `a` comes before `b` in scan order. */
@@ -131,6 +142,11 @@ export class TransactionScan implements IndexScanIterator {
       throw new Error(
         `index entry points at a tombstone: ${entry.document.id}`,
       );
+    this.#context.onStored(
+      entry.document.id,
+      { document: parsed.document, ts: entry.document.ts },
+      parsed.size,
+    );
     return { key: entry.key, document: parsed.document, size: parsed.size };
   }
 

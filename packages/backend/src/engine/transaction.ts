@@ -81,6 +81,12 @@ import {
   type WriteSetCheckpoint,
 } from "./write-set.js";
 
+/** A revision read from storage at the transaction's snapshot, with its size for read limits. */
+interface SnapshotRead {
+  readonly revision: OriginalRevision;
+  readonly size: number;
+}
+
 /** What the database gives a transaction. */
 export interface TransactionContext {
   readonly reader: PersistenceReader;
@@ -109,6 +115,11 @@ export class Transaction implements IndexReader {
   readonly #metadataCreationTimes: CreationTimeAllocator;
   /** Tables whose metadata this transaction already read for a write. */
   readonly #writtenTables = new Set<number>();
+  /**
+   * Revisions this transaction already read from storage, by id: a snapshot never changes, so a
+   * later `get`/`patch` of a document a query returned needs no second storage read.
+   */
+  readonly #snapshotReads = new Map<string, SnapshotRead>();
   #catalog: Catalog;
   #closed = false;
   /** Open sub-transactions, innermost last. */
@@ -436,6 +447,11 @@ export class Transaction implements IndexReader {
         ? null
         : { document: own.current, ts: own.original?.ts ?? -1n };
     }
+    const seen = this.#snapshotReads.get(id);
+    if (seen !== undefined) {
+      this.#limits.addRead(seen.size);
+      return seen.revision;
+    }
     const entry = await this.#context.reader.getDocument(
       table.id,
       id,
@@ -444,7 +460,9 @@ export class Transaction implements IndexReader {
     const parsed = entry === null ? null : this.#context.cache.parse(entry);
     if (entry === null || parsed === null) return null;
     this.#limits.addRead(parsed.size);
-    return { document: parsed.document, ts: entry.ts };
+    const revision = { document: parsed.document, ts: entry.ts };
+    this.#snapshotReads.set(id, { revision, size: parsed.size });
+    return revision;
   }
 
   async #existingForWrite(
@@ -551,6 +569,8 @@ export class Transaction implements IndexReader {
       writes: this.#writes,
       cache,
       onRead,
+      onStored: (id: string, revision: OriginalRevision, size: number) =>
+        this.#snapshotReads.set(id, { revision, size }),
     };
     return new TransactionScan(context, target, interval, order, growing);
   }
