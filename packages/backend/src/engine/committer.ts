@@ -319,18 +319,11 @@ export class Committer {
       const { tableName, id } = logged.write;
       return { type: "conflict", table: tableName, id, writeTs: logged.ts };
     }
-    for (const earlier of [...this.#pending.flat(), ...accepted]) {
-      const write = request.readSet.findOverlap(earlier.write.indexWrites);
-      if (write !== null) {
-        return {
-          type: "conflict",
-          table: write.tableName,
-          id: write.id,
-          writeTs: earlier.write.ts,
-        };
-      }
+    for (const group of this.#pending) {
+      const conflict = conflictWith(request, group);
+      if (conflict !== null) return conflict;
     }
-    return null;
+    return conflictWith(request, accepted);
   }
 
   /** `max(last + 1, now, minTs)` in ns: strictly increasing even when the clock steps back. */
@@ -391,6 +384,25 @@ export class Committer {
     for (const { queued, write } of accepted)
       queued.resolve({ type: "committed", ts: write.ts });
   }
+}
+
+/** The conflict of `request` with the first of `commits` that wrote into its read set, if any. */
+function conflictWith(
+  request: CommitRequest,
+  commits: readonly AcceptedCommit[],
+): CommitResult | null {
+  for (const { write } of commits) {
+    const overlap = request.readSet.findOverlap(write.indexWrites);
+    if (overlap !== null) {
+      return {
+        type: "conflict",
+        table: overlap.tableName,
+        id: overlap.id,
+        writeTs: write.ts,
+      };
+    }
+  }
+  return null;
 }
 
 /** The rows of a group, in one write. */

@@ -145,24 +145,43 @@ export class ReadSet {
     return mergedContains(mergeIntervals(this.intervals(indexId)), key);
   }
 
-  /** The first write of `writes` inside this read set, or null when they are disjoint. */
+  /**
+   * A write of `writes` inside this read set, or null when they are disjoint. Walks whichever
+   * side has fewer indexes (a commit writes a few indexes, a transaction reads a few).
+   */
   findOverlap(writes: IndexWrites): IndexKeyWrite | null {
+    if (this.#byIndex.size < writes.size) {
+      for (const [indexId, list] of this.#byIndex) {
+        const keys = writes.get(indexId);
+        if (keys === undefined) continue;
+        const hit = this.#firstInside(indexId, list, keys);
+        if (hit !== null) return hit;
+      }
+      return null;
+    }
     for (const [indexId, keys] of writes) {
       const list = this.#byIndex.get(indexId);
       if (list === undefined) continue;
-      const merged =
-        list.length > LINEAR_SEARCH_MAX_INTERVALS
-          ? mergeIntervals(this.intervals(indexId))
-          : null;
-      for (const write of keys) {
-        const hit =
-          merged !== null
-            ? mergedContains(merged, write.key)
-            : list.some(
-                (i) =>
-                  !("empty" in i && i.empty) && intervalContains(i, write.key),
-              );
-        if (hit) return write;
+      const hit = this.#firstInside(indexId, list, keys);
+      if (hit !== null) return hit;
+    }
+    return null;
+  }
+
+  /** The first of `keys` inside `list`, the intervals read on `indexId`. */
+  #firstInside(
+    indexId: string,
+    list: readonly (KeyInterval | GrowingInterval)[],
+    keys: readonly IndexKeyWrite[],
+  ): IndexKeyWrite | null {
+    if (list.length > LINEAR_SEARCH_MAX_INTERVALS) {
+      const merged = mergeIntervals(this.intervals(indexId));
+      return keys.find((write) => mergedContains(merged, write.key)) ?? null;
+    }
+    for (const write of keys) {
+      for (const interval of list) {
+        if ("empty" in interval && interval.empty) continue;
+        if (intervalContains(interval, write.key)) return write;
       }
     }
     return null;
