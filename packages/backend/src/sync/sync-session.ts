@@ -90,6 +90,12 @@ export class SyncSession implements HubClient {
   readonly #transport: Transport;
   #phase: SessionPhase = "awaitingConnect";
   #sessionId = "";
+  /**
+   * Whether the client connected before with this session id (`connectionCount > 0`): only then
+   * can a mutation be a resend of one an earlier connection delivered, so only then is its
+   * durable record looked up before running it.
+   */
+  #resumed = false;
   #clockSkewMs: number | undefined;
   #querySetVersion = 0;
   #identityVersion = 0;
@@ -214,6 +220,7 @@ export class SyncSession implements HubClient {
     }
     this.#phase = "open";
     this.#sessionId = message.sessionId;
+    this.#resumed = message.connectionCount > 0;
     if (message.clientTs !== undefined) {
       this.#clockSkewMs = message.clientTs - this.#context.deps.clock.now();
     }
@@ -327,7 +334,7 @@ export class SyncSession implements HubClient {
     key: MutationRequestKey,
   ): Promise<MutationOutcome> {
     const records = this.#context.deps.mutationRecords;
-    const recorded = await records?.find(key);
+    const recorded = this.#resumed ? await records?.find(key) : null;
     if (recorded != null) return replayed(recorded);
     try {
       const result = await this.#context.deps.functions.run({

@@ -101,7 +101,8 @@ export function createSyncUpgradeHandler(
   }, HEARTBEAT_INTERVAL_MS);
   timer.unref();
 
-  const accept = (ws: WebSocket): void => {
+  const accept = (ws: WebSocket, socket: Duplex): void => {
+    const cork = corker(socket);
     const session = sync.createSession({
       send: (text) => {
         if (ws.readyState !== WebSocket.OPEN) return;
@@ -112,6 +113,7 @@ export function createSyncUpgradeHandler(
           ws.terminate();
           return;
         }
+        cork();
         ws.send(text);
       },
       close: (code, reason) => ws.close(code, reason),
@@ -144,7 +146,7 @@ export function createSyncUpgradeHandler(
         return;
       }
       socket.on("error", () => socket.destroy());
-      wss.handleUpgrade(request, socket, head, accept);
+      wss.handleUpgrade(request, socket, head, (ws) => accept(ws, socket));
     },
     get connectionCount() {
       return sockets.size;
@@ -171,6 +173,25 @@ export function createSyncUpgradeHandler(
 
 /** How long `close()` waits for a peer's close frame before dropping the connection. */
 const CLOSE_GRACE_MS = 1_000;
+
+/**
+ * Returns a function that corks `socket` until the current tick's work is done: frames sent in
+ * one tick (a MutationResponse and the Transition after it, say) leave in one write instead of
+ * one system call each.
+ */
+function corker(socket: Duplex): () => void {
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    socket.uncork();
+  };
+  return () => {
+    if (corked) return;
+    corked = true;
+    socket.cork();
+    process.nextTick(uncork);
+  };
+}
 
 function toBuffers(data: Buffer | ArrayBuffer | Buffer[]): Buffer[] {
   if (Array.isArray(data)) return data;
