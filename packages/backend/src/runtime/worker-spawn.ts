@@ -1,12 +1,10 @@
-/**
- * Starts a sandbox worker. Built code runs `sandbox/worker-main.js` directly; when Hull runs from
- * its TypeScript sources (tests, `tsx`), the worker first registers tsx's loader, because a
- * worker does not inherit the parent's module hooks.
- */
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+/** Starts a sandbox worker (`sandbox/worker-main.ts`) with its shared buffers and sync port. */
+import {
+  MessageChannel,
+  type MessagePort,
+  type Worker,
+} from "node:worker_threads";
+import { startWorkerThread } from "../shared/worker-thread.js";
 import { WATCHDOG_BUFFER_BYTES } from "./sandbox/user-time.js";
 import type { WorkerInit } from "./sandbox/worker-protocol.js";
 
@@ -39,23 +37,15 @@ export function spawnSandboxWorker(options: WorkerOptions): SpawnedWorker {
     resourceLimits: { maxOldGenerationSizeMb: memoryMb },
   };
   const here = import.meta.url;
-  const worker = here.endsWith(".ts")
-    ? new Worker(tsBootstrap(new URL("./sandbox/worker-main.ts", here).href), {
-        ...workerOptions,
-        eval: true,
-      })
-    : new Worker(new URL("./sandbox/worker-main.js", here), workerOptions);
+  const extension = here.endsWith(".ts") ? "ts" : "js";
+  const worker = startWorkerThread(
+    new URL(`./sandbox/worker-main.${extension}`, here),
+    workerOptions,
+  );
   return {
     worker,
     watchdog,
     syncFlag: new Int32Array(syncFlag),
     syncPort: port1,
   };
-}
-
-function tsBootstrap(entry: string): string {
-  const require = createRequire(import.meta.url);
-  const tsxRoot = dirname(require.resolve("tsx/package.json"));
-  const api = pathToFileURL(join(tsxRoot, "dist/esm/api/index.mjs")).href;
-  return `import { register } from ${JSON.stringify(api)};\nregister();\nawait import(${JSON.stringify(entry)});\n`;
 }

@@ -1,10 +1,12 @@
 /**
  * `Persistence` on one SQLite file through better-sqlite3, in WAL mode.
  *
- * better-sqlite3 is synchronous, so every operation runs to completion inside the call and
- * operations never interleave; one connection serves reads and writes. Scans fetch batches with
- * `all()` (an open cursor would block the connection between steps) and continue from the last
- * key, so a suspended scan never holds the database.
+ * Two connections: reads run on the caller's thread (better-sqlite3 is synchronous, so each read
+ * runs to completion inside the call), writes on a writer thread (`sqlite-writer.ts`), so the
+ * event loop never inserts rows, appends WAL frames, checkpoints or syncs. A write resolves once
+ * the thread committed it and made it durable, after which every read sees it (WAL readers see
+ * every committed transaction and never wait for the writer). Scans fetch batches with `all()`
+ * (an open cursor would hold a read transaction between steps) and continue from the last key.
  */
 import type {
   ConflictStrategy,
@@ -25,18 +27,21 @@ import {
   toPersistenceError,
 } from "../persistence-error.js";
 import { toAsyncIterable } from "../to-async-iterable.js";
-import { openSqliteDatabase, type SqliteDatabase } from "./sqlite-database.js";
-import { SqlitePruner } from "./sqlite-pruner.js";
+import { openSqliteConnection } from "./sqlite-connection.js";
+import type { SqliteDatabase } from "./sqlite-database.js";
 import { migrateSqliteSchema } from "./sqlite-schema.js";
-import { SqliteStatements } from "./sqlite-statements.js";
-import { WalSync } from "./wal-sync.js";
+import {
+  prepareReads,
+  type SqliteReadStatements,
+} from "./sqlite-statements.js";
+import { SqliteWriter, SqliteWriterError } from "./sqlite-writer.js";
 
 /**
  * How hard a commit waits for the disk.
  * - `full` (default): the WAL is fsynced after every commit before the write resolves, so an
- *   acknowledged write survives a process crash and a power loss. The fsync runs off the event
- *   loop (`wal-sync.ts`: `synchronous=NORMAL` plus a WAL fdatasync on the thread pool, which is
- *   what `synchronous=FULL` does, inline).
+ *   acknowledged write survives a process crash and a power loss. The fsync runs off the writer
+ *   thread's commits (`wal-sync.ts`: `synchronous=NORMAL` plus a WAL fdatasync on the thread pool,
+ *   which is what `synchronous=FULL` does, inline).
  * - `normal`: WAL with `synchronous=NORMAL`; fsync happens only at checkpoints, about 3x more
  *   commits per second. An acknowledged write survives a process crash but the last commits may
  *   be lost (never half-applied) on power loss or an OS crash. Opt in knowingly.
@@ -107,48 +112,36 @@ export class SqlitePersistence implements Persistence {
   /** The durability level in force (`full`: the WAL is synced before each write resolves). */
   readonly synchronous: SqliteSynchronous;
   readonly #db: SqliteDatabase;
-  readonly #sql: SqliteStatements;
-  readonly #pruner: SqlitePruner;
-  /** With `full`: syncs the WAL before writes resolve; null with `normal`. */
-  readonly #walSync: WalSync | null;
+  readonly #sql: SqliteReadStatements;
+  readonly #writer: SqliteWriter;
   readonly #reader: PersistenceReader;
-  readonly #writeTransaction: (
-    write: PersistenceWrite,
-    conflict: ConflictStrategy,
-  ) => void;
   #closed = false;
 
   /**
    * Opens (or creates) the database at `options.path`, sets WAL mode and the durability level,
-   * and migrates the layout. Throws when the file is not a database or has a newer layout.
+   * migrates the layout and starts the writer thread. Throws when the file is not a database or
+   * has a newer layout.
    */
   static open(options: SqlitePersistenceOptions): SqlitePersistence {
-    const db = openSqliteDatabase(options.path);
+    let db: SqliteDatabase | null = null;
     try {
-      const synchronous = options.synchronous ?? "full";
-      configureConnection(db);
+      db = openSqliteConnection(options.path);
       migrateSqliteSchema(db);
-      const walSync = synchronous === "full" ? new WalSync(options.path) : null;
-      return new SqlitePersistence(db, walSync);
+      return new SqlitePersistence(db, options);
     } catch (e) {
-      db.close();
+      db?.close();
       throw toPersistenceError("open", e);
     }
   }
 
-  private constructor(db: SqliteDatabase, walSync: WalSync | null) {
+  private constructor(db: SqliteDatabase, options: SqlitePersistenceOptions) {
     this.#db = db;
-    this.#walSync = walSync;
-    this.synchronous = walSync === null ? "normal" : "full";
-    this.#sql = new SqliteStatements(db);
-    this.#pruner = new SqlitePruner(db);
-    this.#writeTransaction = db.transaction(
-      (write: PersistenceWrite, conflict: ConflictStrategy) =>
-        this.#writeRows(write, conflict),
-    );
+    this.synchronous = options.synchronous ?? "full";
+    this.#sql = prepareReads(db);
+    this.#writer = new SqliteWriter(options.path, this.synchronous === "full");
     this.#reader = {
       maxTs: () =>
-        this.#run("maxTs", () => this.#sql.read.maxTs.get() as bigint | null),
+        this.#run("maxTs", () => this.#sql.maxTs.get() as bigint | null),
       loadDocuments: (range, order) =>
         toAsyncIterable("loadDocuments", () => this.#load(range, order)),
       getDocument: (tableId, id, readTs) =>
@@ -173,35 +166,34 @@ export class SqlitePersistence implements Persistence {
     write: PersistenceWrite,
     conflict: ConflictStrategy,
   ): Promise<void> {
-    await this.#run("write", () => {
-      try {
-        this.#writeTransaction(write, conflict);
-      } catch (e) {
-        throw isPrimaryKeyViolation(e)
+    this.#assertWritable("write");
+    await this.#writer
+      .write(write, conflict === "Overwrite")
+      .catch((e: unknown) => {
+        throw e instanceof SqliteWriterError && e.conflict
           ? createPersistenceConflict(
-              `A row of this write already exists: ${String(e)}`,
+              `A row of this write already exists: ${e.message}`,
               e,
             )
-          : e;
-      }
-    });
-    await this.#durable("write");
+          : toPersistenceError("write", e);
+      });
   }
 
   async writeGlobal(key: string, value: JsonValue): Promise<void> {
-    await this.#run("writeGlobal", () => {
-      this.#sql.putGlobal.run(key, JSON.stringify(value));
-    });
-    await this.#durable("writeGlobal");
+    this.#assertWritable("writeGlobal");
+    await this.#writer
+      .writeGlobal(key, JSON.stringify(value))
+      .catch((e: unknown) => {
+        throw toPersistenceError("writeGlobal", e);
+      });
   }
 
   async pruneBefore(
     minSnapshotTs: Timestamp,
   ): Promise<{ documents: number; indexes: number }> {
+    this.#assertWritable("pruneBefore");
     try {
-      return await this.#pruner.prune(clampTs(minSnapshotTs), () =>
-        this.#assertOpen(),
-      );
+      return await this.#writer.prune(clampTs(minSnapshotTs));
     } catch (e) {
       throw toPersistenceError("pruneBefore", e);
     }
@@ -210,48 +202,18 @@ export class SqlitePersistence implements Persistence {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#walSync?.close();
+    await this.#writer.close();
     await this.#run("close", () => {
       this.#db.close();
     });
   }
 
-  /** With `full`: waits until the WAL holding the operation's commit is on disk. */
-  async #durable(operation: string): Promise<void> {
+  /** Throws the driver's "closed" error (as a storage error of `operation`) once closed. */
+  #assertWritable(operation: string): void {
     try {
-      await this.#walSync?.sync();
+      this.#assertOpen();
     } catch (e) {
       throw toPersistenceError(operation, e);
-    }
-  }
-
-  #writeRows(write: PersistenceWrite, conflict: ConflictStrategy): void {
-    const overwrite = conflict === "Overwrite";
-    const documents = overwrite
-      ? this.#sql.replaceDocument
-      : this.#sql.insertDocument;
-    for (const d of write.documents) {
-      documents.run(
-        d.tableId,
-        d.id,
-        d.ts,
-        d.prevTs,
-        d.value === null ? 1 : 0,
-        d.value,
-      );
-    }
-    const indexes = overwrite
-      ? this.#sql.replaceIndexEntry
-      : this.#sql.insertIndexEntry;
-    for (const e of write.indexes) {
-      indexes.run(
-        e.indexId,
-        toBuffer(e.key),
-        e.ts,
-        e.deleted ? 1 : 0,
-        e.tableId,
-        e.docId,
-      );
     }
   }
 
@@ -260,7 +222,7 @@ export class SqlitePersistence implements Persistence {
     id: string,
     readTs: Timestamp,
   ): DocumentLogEntry | null {
-    const row = this.#sql.read.getDocument.get(tableId, id, clampTs(readTs)) as
+    const row = this.#sql.getDocument.get(tableId, id, clampTs(readTs)) as
       [bigint, bigint | null, string | null] | undefined;
     if (row === undefined) return null;
     return { tableId, id, ts: row[0], prevTs: row[1], value: row[2] };
@@ -271,23 +233,25 @@ export class SqlitePersistence implements Persistence {
     const last = range.end === null ? I64_MAX : clampTs(range.end - 1n);
     if (last < start) return;
     const asc = order === "asc";
-    let rows = (
-      asc ? this.#sql.read.loadAscFirst : this.#sql.read.loadDescFirst
-    ).all(start, last, LOAD_BATCH_ROWS) as DocumentRow[];
+    let rows = (asc ? this.#sql.loadAscFirst : this.#sql.loadDescFirst).all(
+      start,
+      last,
+      LOAD_BATCH_ROWS,
+    ) as DocumentRow[];
     for (;;) {
       for (const row of rows) yield toDocument(row);
       const tail = rows.at(-1);
       if (rows.length < LOAD_BATCH_ROWS || tail === undefined) return;
       rows = (
         asc
-          ? this.#sql.read.loadAscNext.all(
+          ? this.#sql.loadAscNext.all(
               tail[2],
               tail[0],
               tail[1],
               last,
               LOAD_BATCH_ROWS,
             )
-          : this.#sql.read.loadDescNext.all(
+          : this.#sql.loadDescNext.all(
               tail[2],
               tail[0],
               tail[1],
@@ -345,9 +309,7 @@ export class SqlitePersistence implements Persistence {
   ): ScanRow[] {
     const sql = this.#sql;
     if (end === null) {
-      const statement = asc
-        ? sql.read.scanAscUnbounded
-        : sql.read.scanDescUnbounded;
+      const statement = asc ? sql.scanAscUnbounded : sql.scanDescUnbounded;
       return statement.all({
         index: indexId,
         start,
@@ -356,7 +318,7 @@ export class SqlitePersistence implements Persistence {
       }) as ScanRow[];
     }
     if (Buffer.compare(start, end) >= 0) return [];
-    const statement = asc ? sql.read.scanAscBounded : sql.read.scanDescBounded;
+    const statement = asc ? sql.scanAscBounded : sql.scanDescBounded;
     return statement.all({
       index: indexId,
       start,
@@ -381,30 +343,6 @@ export class SqlitePersistence implements Persistence {
   }
 }
 
-/**
- * Sets the connection's pragmas. `synchronous=NORMAL` for both levels: with `full` the WAL sync
- * after each commit is `WalSync`'s.
- */
-function configureConnection(db: SqliteDatabase): void {
-  const journal = db.pragma("journal_mode = WAL", { simple: true });
-  if (journal !== "wal")
-    throw new Error(`journal_mode is ${String(journal)}, not wal`);
-  db.pragma("synchronous = NORMAL");
-  // Wait rather than fail if an outside tool (a backup, the sqlite3 shell) holds a lock.
-  db.pragma("busy_timeout = 5000");
-  // 64 MiB of page cache instead of the 2 MiB default: index and document pages stay hot.
-  db.pragma("cache_size = -65536");
-  // Truncate the WAL back to 64 MiB after checkpoints, so a burst does not keep a huge file.
-  db.pragma("journal_size_limit = 67108864");
-  // Checkpoint every 8192 WAL pages (32 MiB) instead of 1000: a checkpoint runs inside a commit
-  // on the event loop and fsyncs; rarer checkpoints also copy each hot index page once per many
-  // commits. Measured: about +25% commits/s in the engine-commit benchmark.
-  db.pragma("wal_autocheckpoint = 8192");
-  // SQLite reports synchronous as a number: 1 is NORMAL.
-  const level = db.pragma("synchronous", { simple: true });
-  if (level !== 1) throw new Error(`synchronous is ${String(level)}, not 1`);
-}
-
 function toScanEntry(indexId: string, row: ScanRow): IndexScanEntry {
   const [key, ts, tableId, id, documentTs, prevTs, value] = row;
   if (documentTs === null) {
@@ -413,12 +351,4 @@ function toScanEntry(indexId: string, row: ScanRow): IndexScanEntry {
     );
   }
   return { key, ts, document: { tableId, id, ts, prevTs, value } };
-}
-
-function isPrimaryKeyViolation(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  return (
-    code === "SQLITE_CONSTRAINT_PRIMARYKEY" ||
-    code === "SQLITE_CONSTRAINT_UNIQUE"
-  );
 }

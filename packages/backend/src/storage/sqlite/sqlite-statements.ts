@@ -98,8 +98,12 @@ type ReadStatements = {
   readonly [K in keyof typeof SQLITE_READ_SQL]: SqliteStatement;
 };
 
-/** Prepares the reads: rows come back as arrays with `bigint` integers. */
-function prepareReads(db: SqliteDatabase): ReadStatements {
+/** The reads of one connection: rows come back as arrays with `bigint` integers. */
+export interface SqliteReadStatements extends ReadStatements {
+  readonly getGlobal: SqliteStatement;
+}
+
+export function prepareReads(db: SqliteDatabase): SqliteReadStatements {
   const read = (sql: string) => db.prepare(sql).raw().safeIntegers();
   const r = SQLITE_READ_SQL;
   return {
@@ -113,17 +117,18 @@ function prepareReads(db: SqliteDatabase): ReadStatements {
     scanAscUnbounded: read(r.scanAscUnbounded),
     scanDescBounded: read(r.scanDescBounded),
     scanDescUnbounded: read(r.scanDescUnbounded),
+    getGlobal: db
+      .prepare("SELECT json_value FROM persistence_globals WHERE key = ?")
+      .pluck(),
   };
 }
 
-/** Prepared statements of one connection. */
-export class SqliteStatements {
+/** The writes of one connection (the writer thread's). */
+export class SqliteWriteStatements {
   readonly insertDocument: SqliteStatement;
   readonly replaceDocument: SqliteStatement;
   readonly insertIndexEntry: SqliteStatement;
   readonly replaceIndexEntry: SqliteStatement;
-  readonly read: ReadStatements;
-  readonly getGlobal: SqliteStatement;
   readonly putGlobal: SqliteStatement;
 
   constructor(db: SqliteDatabase) {
@@ -144,10 +149,6 @@ export class SqliteStatements {
       "indexes",
       indexColumns,
     );
-    this.read = prepareReads(db);
-    this.getGlobal = db
-      .prepare("SELECT json_value FROM persistence_globals WHERE key = ?")
-      .pluck();
     this.putGlobal = db.prepare(
       "INSERT INTO persistence_globals (key, json_value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET json_value = excluded.json_value",
     );
