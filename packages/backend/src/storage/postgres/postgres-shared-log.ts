@@ -17,8 +17,6 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Logger } from "../../shared/logger.js";
 import type {
-  DocumentLogEntry,
-  IndexEntry,
   LogTail,
   PersistenceWrite,
   SharedLog,
@@ -29,7 +27,13 @@ import {
   isConnectionLoss,
   toPostgresError,
 } from "./postgres-errors.js";
-import { fromBytes, joinKey } from "./postgres-keys.js";
+import {
+  documentsAfterSql,
+  indexesSql,
+  toTail,
+  type DocumentRow,
+  type IndexRow,
+} from "./postgres-log-tail.js";
 import type { PostgresPool } from "./postgres-pool.js";
 import { buildWriteStatements } from "./postgres-write.js";
 
@@ -41,36 +45,6 @@ export const APPEND_CHANNEL = "hull_log_append";
 
 /** Delay before re-opening a dropped `LISTEN` connection. */
 const LISTEN_RETRY_MS = 1000;
-
-interface DocumentRow {
-  readonly table_id: Buffer;
-  readonly id: Buffer;
-  readonly ts: bigint;
-  readonly prev_ts: bigint | null;
-  readonly json_value: string | null;
-}
-
-interface IndexRow {
-  readonly index_id: Buffer;
-  readonly key_prefix: Buffer;
-  readonly key_suffix: Buffer;
-  readonly ts: bigint;
-  readonly deleted: boolean;
-  readonly table_id: Buffer;
-  readonly document_id: Buffer;
-}
-
-/** `ts` is a bigint we format ourselves, so inlining it in SQL text is safe. */
-function documentsAfterSql(knownTs: Timestamp): string {
-  return `SELECT table_id, id, ts, prev_ts, json_value FROM documents
-          WHERE ts > ${knownTs.toString()} ORDER BY ts, table_id, id`;
-}
-
-function indexesSql(knownTs: Timestamp, upToTs: Timestamp | null): string {
-  const upper = upToTs === null ? "" : ` AND ts <= ${upToTs.toString()}`;
-  return `SELECT index_id, key_prefix, key_suffix, ts, deleted, table_id, document_id
-          FROM indexes WHERE ts > ${knownTs.toString()}${upper} ORDER BY ts`;
-}
 
 /** Options of {@link PostgresSharedLog}. */
 export interface PostgresSharedLogOptions {
@@ -107,10 +81,12 @@ export class PostgresSharedLog implements SharedLog {
       )) as unknown as pg.QueryResult<DocumentRow>[];
       try {
         const documentRows = first[2]?.rows ?? [];
+        const newest = documentRows[documentRows.length - 1];
         const indexRows =
-          documentRows.length === 0
+          newest === undefined
             ? []
-            : (await client.query<IndexRow>(indexesSql(knownTs, null))).rows;
+            : (await client.query<IndexRow>(indexesSql(knownTs, newest.ts)))
+                .rows;
         const write = build(toTail(documentRows, indexRows));
         if (write.documents.length === 0 && write.indexes.length === 0) {
           await client.query("COMMIT");
@@ -120,6 +96,7 @@ export class PostgresSharedLog implements SharedLog {
           const config: pg.QueryConfig = { text: statement.text };
           if (statement.values !== undefined)
             config.values = [...statement.values];
+          if (statement.name !== undefined) config.name = statement.name;
           await client.query(config);
         }
       } catch (e) {
@@ -204,26 +181,4 @@ export class PostgresSharedLog implements SharedLog {
   #notify(): void {
     for (const listener of this.#listeners) listener();
   }
-}
-
-function toTail(
-  documentRows: readonly DocumentRow[],
-  indexRows: readonly IndexRow[],
-): LogTail {
-  const documents: DocumentLogEntry[] = documentRows.map((row) => ({
-    ts: row.ts,
-    tableId: fromBytes(row.table_id),
-    id: fromBytes(row.id),
-    value: row.json_value,
-    prevTs: row.prev_ts,
-  }));
-  const indexes: IndexEntry[] = indexRows.map((row) => ({
-    indexId: fromBytes(row.index_id),
-    key: joinKey(row.key_prefix, row.key_suffix),
-    ts: row.ts,
-    deleted: row.deleted,
-    tableId: fromBytes(row.table_id),
-    docId: fromBytes(row.document_id),
-  }));
-  return { documents, indexes };
 }
