@@ -28,13 +28,16 @@ function entries(n: number): IndexEntry[] {
   }));
 }
 
-/** Rows per statement: the length of the first array parameter of each. */
+/**
+ * Rows per statement: the length of the first array parameter of each (a binary array: its one
+ * dimension's length follows ndim, the flags and the element OID).
+ */
 function rowsPerStatement(
   documents: DocumentLogEntry[],
   indexes: IndexEntry[],
 ): number[] {
-  return buildWriteStatements({ documents, indexes }, "Error").map(
-    (s) => (s.values?.[0] as unknown[]).length,
+  return buildWriteStatements({ documents, indexes }, "Error").map((s) =>
+    (s.values?.[0] as Buffer).readInt32BE(12),
   );
 }
 

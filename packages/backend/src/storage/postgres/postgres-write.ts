@@ -1,7 +1,8 @@
 /**
  * The SQL that changes the log: appends as multi-row `INSERT … SELECT * FROM UNNEST(…)` (one
- * array parameter per column, so a statement's text does not grow with its rows, and each
- * variant is prepared once per connection under its name), and pruning.
+ * array parameter per column, in PostgreSQL's binary array format, so a statement's text does not
+ * grow with its rows, and each variant is prepared once per connection under its name), and
+ * pruning.
  */
 import type {
   ConflictStrategy,
@@ -10,7 +11,14 @@ import type {
   PersistenceWrite,
   Timestamp,
 } from "../persistence.js";
-import { toBytes, toStoredKey } from "./postgres-keys.js";
+import {
+  boolArray,
+  byteaArray,
+  int8Array,
+  textArray,
+  utf8ByteaArray,
+} from "./postgres-binary-array.js";
+import { toStoredKey } from "./postgres-keys.js";
 import type { Statement } from "./postgres-pool.js";
 
 /**
@@ -100,11 +108,11 @@ function insertDocuments(
            SELECT * FROM UNNEST($1::bytea[], $2::bytea[], $3::bigint[], $4::bigint[], $5::text[])
            ${onConflict}`,
     values: [
-      rows.map((r) => toBytes(r.tableId)),
-      rows.map((r) => toBytes(r.id)),
-      rows.map((r) => r.ts),
-      rows.map((r) => r.prevTs),
-      rows.map((r) => r.value),
+      utf8ByteaArray(rows.map((r) => r.tableId)),
+      utf8ByteaArray(rows.map((r) => r.id)),
+      int8Array(rows.map((r) => r.ts)),
+      int8Array(rows.map((r) => r.prevTs)),
+      textArray(rows.map((r) => r.value)),
     ],
   };
 }
@@ -132,14 +140,14 @@ function insertIndexes(
                                 ${p(7)}::bytea[], ${p(8)}::bytea[])
            ${onConflict}`,
     values: [
-      rows.map((r) => toBytes(r.indexId)),
-      keys.map((k) => k.sha256),
-      rows.map((r) => r.ts),
-      keys.map((k) => k.prefix),
-      keys.map((k) => k.suffix),
-      rows.map((r) => r.deleted),
-      rows.map((r) => toBytes(r.tableId)),
-      rows.map((r) => toBytes(r.docId)),
+      utf8ByteaArray(rows.map((r) => r.indexId)),
+      byteaArray(keys.map((k) => k.sha256)),
+      int8Array(rows.map((r) => r.ts)),
+      byteaArray(keys.map((k) => k.prefix)),
+      byteaArray(keys.map((k) => k.suffix)),
+      boolArray(rows.map((r) => r.deleted)),
+      utf8ByteaArray(rows.map((r) => r.tableId)),
+      utf8ByteaArray(rows.map((r) => r.docId)),
     ],
   };
 }
