@@ -1,19 +1,14 @@
 /**
  * Index keys as PostgreSQL stores them: split at {@link KEY_PREFIX_BYTES} into an indexed prefix
- * and an unindexed suffix, plus a SHA-256 of the whole key (see `postgres-schema.ts`).
+ * and an unindexed suffix (see `postgres-schema.ts`; writes let the server split and hash keys, see
+ * `postgres-write.ts`); identifiers as their UTF-8 bytes.
  */
-import { createHash } from "node:crypto";
 import { KEY_PREFIX_BYTES } from "./postgres-schema.js";
 
 /** A key cut into its two stored columns; `suffix` is empty for keys up to the prefix size. */
 export interface SplitKey {
   readonly prefix: Buffer;
   readonly suffix: Buffer;
-}
-
-/** A key in its stored form, ready to be bound as query parameters. */
-export interface StoredKey extends SplitKey {
-  readonly sha256: Buffer;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -30,13 +25,6 @@ export function splitKey(key: Uint8Array): SplitKey {
     prefix: whole.subarray(0, KEY_PREFIX_BYTES),
     suffix: whole.subarray(KEY_PREFIX_BYTES),
   };
-}
-
-/** The stored form of `key`. */
-export function toStoredKey(key: Uint8Array): StoredKey {
-  const split = splitKey(key);
-  const sha256 = createHash("sha256").update(key).digest();
-  return { ...split, sha256 };
 }
 
 /** Reassembles a key read back as `(key_prefix, key_suffix)` into a fresh `Uint8Array`. */

@@ -57,8 +57,8 @@ describe("buildWriteStatements", () => {
     expect(statements[0]?.text).toMatch(
       /^WITH inserted_documents AS \(\s*INSERT INTO documents/,
     );
-    expect(statements[0]?.values).toHaveLength(13);
-    expect(statements[0]?.text).toContain("$13::bytea[]");
+    expect(statements[0]?.values).toHaveLength(11);
+    expect(statements[0]?.text).toContain("$11::bytea[]");
   });
 
   test("Overwrite statements update on conflict and are prepared under their own names", () => {
