@@ -27,7 +27,7 @@ import type {
   PersistenceWrite,
   Timestamp,
 } from "../storage/persistence.js";
-import type { IndexWrites, ReadSet } from "./read-set.js";
+import type { IndexWrites, ReadSet, ReadSetProbe } from "./read-set.js";
 import type {
   CommittedDocument,
   CommittedWrite,
@@ -308,10 +308,8 @@ export class Committer {
     request: CommitRequest,
     accepted: readonly AcceptedCommit[],
   ): CommitResult | null {
-    const logged = this.#options.writeLog.findConflict(
-      request.readSet,
-      request.readTs,
-    );
+    const probe = request.readSet.probe();
+    const logged = this.#options.writeLog.findConflict(probe, request.readTs);
     if (logged?.type === "outOfRetention") {
       return { type: "conflict", table: null, id: null, writeTs: null };
     }
@@ -320,10 +318,10 @@ export class Committer {
       return { type: "conflict", table: tableName, id, writeTs: logged.ts };
     }
     for (const group of this.#pending) {
-      const conflict = conflictWith(request, group);
+      const conflict = conflictWith(probe, group);
       if (conflict !== null) return conflict;
     }
-    return conflictWith(request, accepted);
+    return conflictWith(probe, accepted);
   }
 
   /** `max(last + 1, now, minTs)` in ns: strictly increasing even when the clock steps back. */
@@ -386,13 +384,13 @@ export class Committer {
   }
 }
 
-/** The conflict of `request` with the first of `commits` that wrote into its read set, if any. */
+/** The conflict with the first of `commits` that wrote into the read set `probe`, if any. */
 function conflictWith(
-  request: CommitRequest,
+  probe: ReadSetProbe,
   commits: readonly AcceptedCommit[],
 ): CommitResult | null {
   for (const { write } of commits) {
-    const overlap = request.readSet.findOverlap(write.indexWrites);
+    const overlap = probe.findOverlap(write.indexWrites);
     if (overlap !== null) {
       return {
         type: "conflict",

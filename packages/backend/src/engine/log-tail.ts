@@ -6,7 +6,7 @@ import type { LogTail, Timestamp } from "../storage/persistence.js";
 import type { Catalog } from "./catalog.js";
 import { INDEX_TABLE_NUMBER, TABLES_TABLE_NUMBER } from "./catalog.js";
 import type { DocumentCache } from "./document-codec.js";
-import type { IndexKeyWrite } from "./read-set.js";
+import { indexKeyWrite, type IndexKeyWrite } from "./read-set.js";
 import type { CommittedDocument, CommittedWrite } from "./write-log.js";
 
 /**
@@ -52,11 +52,13 @@ export function tailToCommits(
         list = [];
         indexWrites.set(entry.indexId, list);
       }
-      list.push({
-        key: entry.key,
-        tableName: tableName(current, Number(entry.tableId)),
-        id: entry.docId,
-      });
+      list.push(
+        indexKeyWrite(
+          entry.key,
+          tableName(current, Number(entry.tableId)),
+          entry.docId,
+        ),
+      );
     }
     commits.push({ ts, indexWrites, documents: committed });
   }

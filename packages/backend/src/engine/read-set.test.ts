@@ -1,18 +1,18 @@
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { encodeIndexKey } from "../values/index-key.js";
+import { compareKeys, encodeIndexKey } from "../values/index-key.js";
 import {
   ReadSet,
+  indexKeyWrite,
   keySuccessor,
+  keyText,
   pointInterval,
   type IndexKeyWrite,
 } from "./read-set.js";
 
 const key = (n: number): Uint8Array => encodeIndexKey([n]);
-const write = (n: number): IndexKeyWrite => ({
-  key: key(n),
-  tableName: "t",
-  id: `id${n}`,
-});
+const write = (n: number): IndexKeyWrite =>
+  indexKeyWrite(key(n), "t", `id${n}`);
 
 describe("ReadSet", () => {
   test("finds writes inside point and range intervals and ignores writes outside", () => {
@@ -53,5 +53,15 @@ describe("ReadSet", () => {
     expect(readSet.containsKey("i", key(3))).toBe(true);
     expect(readSet.containsKey("i", key(4))).toBe(false);
     expect(readSet.intervals("i")).toHaveLength(1);
+  });
+
+  test("key texts sort exactly as the keys' bytes", () => {
+    fc.assert(
+      fc.property(fc.uint8Array(), fc.uint8Array(), (a, b) => {
+        const text =
+          keyText(a) < keyText(b) ? -1 : keyText(a) > keyText(b) ? 1 : 0;
+        expect(text).toBe(Math.sign(compareKeys(a, b)));
+      }),
+    );
   });
 });

@@ -9,9 +9,31 @@ import { compareKeys } from "../values/index-key.js";
 /** One written index key (both the old and the new key of an updated document are written). */
 export interface IndexKeyWrite {
   readonly key: Uint8Array;
+  /** `key` as text for fast comparisons (see {@link keyText}). */
+  readonly text: string;
   /** The table of the written document, for OCC messages. */
   readonly tableName: string;
   readonly id: string;
+}
+
+/**
+ * A key as a string with one UTF-16 code unit per byte (latin1). JavaScript compares strings by
+ * code unit, so these strings sort exactly as the keys' bytes do, and comparing them needs no
+ * native call: OCC checks compare every written key against every read interval.
+ */
+export function keyText(key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString(
+    "latin1",
+  );
+}
+
+/** The {@link IndexKeyWrite} of `key`. */
+export function indexKeyWrite(
+  key: Uint8Array,
+  tableName: string,
+  id: string,
+): IndexKeyWrite {
+  return { key, text: keyText(key), tableName, id };
 }
 
 /** The index keys one commit wrote, by index id. */
@@ -94,6 +116,82 @@ function mergedContains(
 /** Above this many intervals on one index, lookups merge and binary-search instead of scanning. */
 const LINEAR_SEARCH_MAX_INTERVALS = 16;
 
+/** An interval of {@link keyText} strings. */
+interface TextInterval {
+  readonly start: string;
+  readonly end: string | null;
+}
+
+/** Whether `key` lies in `interval`. */
+function textIntervalContains(interval: TextInterval, key: string): boolean {
+  return interval.start <= key && (interval.end === null || key < interval.end);
+}
+
+/** Binary search in sorted, disjoint intervals. */
+function sortedTextContains(
+  sorted: readonly TextInterval[],
+  key: string,
+): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const interval = sorted[mid]!;
+    if (key < interval.start) hi = mid - 1;
+    else if (interval.end !== null && key >= interval.end) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+/** A read set frozen for OCC checks: text intervals per index id (see {@link ReadSet.probe}). */
+export class ReadSetProbe {
+  readonly #byIndex: ReadonlyMap<string, readonly TextInterval[]>;
+
+  constructor(byIndex: ReadonlyMap<string, readonly TextInterval[]>) {
+    this.#byIndex = byIndex;
+  }
+
+  /**
+   * A write of `writes` inside the read set, or null when they are disjoint. Walks whichever
+   * side has fewer indexes (a commit writes a few indexes, a transaction reads a few).
+   */
+  findOverlap(writes: IndexWrites): IndexKeyWrite | null {
+    if (this.#byIndex.size < writes.size) {
+      for (const [indexId, intervals] of this.#byIndex) {
+        const keys = writes.get(indexId);
+        if (keys === undefined) continue;
+        const hit = firstInside(intervals, keys);
+        if (hit !== null) return hit;
+      }
+      return null;
+    }
+    for (const [indexId, keys] of writes) {
+      const intervals = this.#byIndex.get(indexId);
+      if (intervals === undefined) continue;
+      const hit = firstInside(intervals, keys);
+      if (hit !== null) return hit;
+    }
+    return null;
+  }
+}
+
+/** The first of `keys` inside `intervals` (sorted and merged when there are many). */
+function firstInside(
+  intervals: readonly TextInterval[],
+  keys: readonly IndexKeyWrite[],
+): IndexKeyWrite | null {
+  if (intervals.length > LINEAR_SEARCH_MAX_INTERVALS) {
+    return keys.find((w) => sortedTextContains(intervals, w.text)) ?? null;
+  }
+  for (const write of keys) {
+    for (const interval of intervals) {
+      if (textIntervalContains(interval, write.text)) return write;
+    }
+  }
+  return null;
+}
+
 /**
  * The key intervals read, per index id. Intervals are recorded as they are read; growing
  * intervals (open scans) count with their current extent.
@@ -145,46 +243,30 @@ export class ReadSet {
     return mergedContains(mergeIntervals(this.intervals(indexId)), key);
   }
 
-  /**
-   * A write of `writes` inside this read set, or null when they are disjoint. Walks whichever
-   * side has fewer indexes (a commit writes a few indexes, a transaction reads a few).
-   */
+  /** A write of `writes` inside this read set, or null when they are disjoint. */
   findOverlap(writes: IndexWrites): IndexKeyWrite | null {
-    if (this.#byIndex.size < writes.size) {
-      for (const [indexId, list] of this.#byIndex) {
-        const keys = writes.get(indexId);
-        if (keys === undefined) continue;
-        const hit = this.#firstInside(indexId, list, keys);
-        if (hit !== null) return hit;
-      }
-      return null;
-    }
-    for (const [indexId, keys] of writes) {
-      const list = this.#byIndex.get(indexId);
-      if (list === undefined) continue;
-      const hit = this.#firstInside(indexId, list, keys);
-      if (hit !== null) return hit;
-    }
-    return null;
+    return this.probe().findOverlap(writes);
   }
 
-  /** The first of `keys` inside `list`, the intervals read on `indexId`. */
-  #firstInside(
-    indexId: string,
-    list: readonly (KeyInterval | GrowingInterval)[],
-    keys: readonly IndexKeyWrite[],
-  ): IndexKeyWrite | null {
-    if (list.length > LINEAR_SEARCH_MAX_INTERVALS) {
-      const merged = mergeIntervals(this.intervals(indexId));
-      return keys.find((write) => mergedContains(merged, write.key)) ?? null;
+  /**
+   * The intervals as they are now, prepared for checking against many commits (the committer
+   * takes one per transaction once it has finished reading).
+   */
+  probe(): ReadSetProbe {
+    const byIndex = new Map<string, TextInterval[]>();
+    for (const indexId of this.#byIndex.keys()) {
+      const intervals = this.intervals(indexId);
+      if (intervals.length === 0) continue;
+      const sorted = intervals.length > LINEAR_SEARCH_MAX_INTERVALS;
+      byIndex.set(
+        indexId,
+        (sorted ? mergeIntervals(intervals) : intervals).map((i) => ({
+          start: keyText(i.start),
+          end: i.end === null ? null : keyText(i.end),
+        })),
+      );
     }
-    for (const write of keys) {
-      for (const interval of list) {
-        if ("empty" in interval && interval.empty) continue;
-        if (intervalContains(interval, write.key)) return write;
-      }
-    }
-    return null;
+    return new ReadSetProbe(byIndex);
   }
 
   /** Whether any write of `writes` falls inside this read set. */

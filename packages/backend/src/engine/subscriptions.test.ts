@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import type { KeyInterval } from "../storage/persistence.js";
-import type { IndexKeyWrite } from "./read-set.js";
+import { indexKeyWrite, type IndexKeyWrite } from "./read-set.js";
 import {
   type CommitWrites,
   type SubscribableReadSet,
@@ -27,7 +27,7 @@ function commit(
   for (const [id, keys] of Object.entries(byIndex)) {
     indexWrites.set(
       id,
-      keys.map((k) => ({ key: k, tableName: "t", id: "x" })),
+      keys.map((k) => indexKeyWrite(k, "t", "x")),
     );
   }
   return { ts, indexWrites };

@@ -1,6 +1,11 @@
 import { describe, expect, test } from "vitest";
 import { encodeIndexKey } from "../values/index-key.js";
-import { ReadSet, pointInterval } from "./read-set.js";
+import {
+  ReadSet,
+  indexKeyWrite,
+  pointInterval,
+  type ReadSetProbe,
+} from "./read-set.js";
 import { WriteLog, type CommittedWrite } from "./write-log.js";
 
 const MS = 1_000_000n;
@@ -9,15 +14,15 @@ function commit(ts: bigint, n: number): CommittedWrite {
   const key = encodeIndexKey([n]);
   return {
     ts,
-    indexWrites: new Map([["i", [{ key, tableName: "t", id: `id${n}` }]]]),
+    indexWrites: new Map([["i", [indexKeyWrite(key, "t", `id${n}`)]]]),
     documents: [],
   };
 }
 
-function reading(n: number): ReadSet {
+function reading(n: number): ReadSetProbe {
   const readSet = new ReadSet();
   readSet.add("i", pointInterval(encodeIndexKey([n])));
-  return readSet;
+  return readSet.probe();
 }
 
 describe("WriteLog", () => {

@@ -6,7 +6,7 @@
  */
 import type { Timestamp } from "../storage/persistence.js";
 import type { Document } from "../values/value.js";
-import type { IndexKeyWrite, IndexWrites, ReadSet } from "./read-set.js";
+import type { IndexKeyWrite, IndexWrites, ReadSetProbe } from "./read-set.js";
 
 /** One document written by a commit. */
 export interface CommittedDocument {
@@ -101,14 +101,18 @@ export class WriteLog {
   }
 
   /**
-   * The first write of a commit after `readTs` that falls inside `readSet`, `outOfRetention` when
-   * commits after `readTs` were already evicted, or null when there is no conflict.
+   * The first write of a commit after `readTs` that falls inside the read set `probe`,
+   * `outOfRetention` when commits after `readTs` were already evicted, or null when there is no
+   * conflict.
    */
-  findConflict(readSet: ReadSet, readTs: Timestamp): WriteLogConflict | null {
+  findConflict(
+    probe: ReadSetProbe,
+    readTs: Timestamp,
+  ): WriteLogConflict | null {
     if (readTs < this.#horizonTs) return { type: "outOfRetention" };
     for (let i = this.#firstAfter(readTs); i < this.#entries.length; i++) {
       const commit = this.#entries[i]!;
-      const write = readSet.findOverlap(commit.indexWrites);
+      const write = probe.findOverlap(commit.indexWrites);
       if (write !== null) return { type: "write", ts: commit.ts, write };
     }
     return null;

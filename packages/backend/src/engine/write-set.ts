@@ -23,7 +23,7 @@ import {
   indexKeyOf,
   type DocumentCache,
 } from "./document-codec.js";
-import type { IndexKeyWrite } from "./read-set.js";
+import { indexKeyWrite, type IndexKeyWrite } from "./read-set.js";
 import type { CommittedDocument } from "./write-log.js";
 
 /** The revision a write replaced, as of the transaction's snapshot. */
@@ -229,7 +229,7 @@ export class WriteSet {
             tableId: table.id,
             docId: id,
           });
-          keyWrites.push({ key: oldKey, tableName: table.name, id });
+          keyWrites.push(indexKeyWrite(oldKey, table.name, id));
         }
         if (newKey !== null) {
           indexes.push({
@@ -240,7 +240,7 @@ export class WriteSet {
             tableId: table.id,
             docId: id,
           });
-          keyWrites.push({ key: newKey, tableName: table.name, id });
+          keyWrites.push(indexKeyWrite(newKey, table.name, id));
         }
         const list = indexWrites.get(index.id);
         if (list === undefined) indexWrites.set(index.id, keyWrites);

@@ -6,6 +6,7 @@
 import { expect } from "vitest";
 import type { KeyInterval, Timestamp } from "../storage/persistence.js";
 import type { CommitWrites } from "../engine/subscriptions.js";
+import { indexKeyWrite } from "../engine/read-set.js";
 import { BackendError } from "../errors/backend-error.js";
 import type { Clock } from "../shared/clock.js";
 import { silentLogger } from "../shared/logger.js";
@@ -99,9 +100,7 @@ export class FakeBackend {
     this.#history.push({ ts, k, v });
     const commit: CommitWrites = {
       ts,
-      indexWrites: new Map([
-        [INDEX, [{ key: keyOf(k), tableName: "kv", id: k }]],
-      ]),
+      indexWrites: new Map([[INDEX, [indexKeyWrite(keyOf(k), "kv", k)]]]),
     };
     for (const listener of this.#listeners) listener(commit);
     return ts;
