@@ -37,7 +37,10 @@ import { buildWriteStatements, pruneStatements } from "./postgres-write.js";
 export interface PostgresPersistenceOptions {
   /** `postgres://user:password@host:port/database`; the database must exist. */
   readonly url: string;
-  /** Largest number of open connections (default 16). */
+  /**
+   * Largest number of pooled connections (default 16); the shared log opens two more of its own,
+   * one for appends and one for `LISTEN`.
+   */
   readonly maxConnections?: number | undefined;
   /** Shown in `pg_stat_activity` (default `hull`). */
   readonly applicationName?: string | undefined;
@@ -55,10 +58,11 @@ export async function createPostgresPersistence(
   options: PostgresPersistenceOptions,
 ): Promise<PostgresPersistence> {
   const logger = options.logger ?? silentLogger;
+  const applicationName = options.applicationName ?? "hull";
   const pool = new PostgresPool({
     url: options.url,
     maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-    applicationName: options.applicationName ?? "hull",
+    applicationName,
     logger,
   });
   try {
@@ -71,7 +75,7 @@ export async function createPostgresPersistence(
   }
   return new PostgresPersistence(
     pool,
-    new PostgresSharedLog({ pool, url: options.url, logger }),
+    new PostgresSharedLog({ pool, url: options.url, applicationName, logger }),
   );
 }
 

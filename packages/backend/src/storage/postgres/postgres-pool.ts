@@ -41,6 +41,12 @@ export interface PostgresPoolOptions {
   readonly maxConnections: number;
   readonly applicationName: string;
   readonly logger: Logger;
+  /**
+   * pg's pipeline mode: a connection sends each query at once instead of after the previous one's
+   * answer, so statements issued together cost one round trip. A failing statement inside a
+   * transaction then fails the ones already sent behind it (and a `COMMIT` among them rolls back).
+   */
+  readonly pipeline?: boolean | undefined;
 }
 
 /** Query text and parameters. */
@@ -56,7 +62,7 @@ export interface Statement {
 }
 
 /** The `pg` query config for a statement. */
-function toQueryConfig(statement: Statement): pg.QueryConfig {
+export function toQueryConfig(statement: Statement): pg.QueryConfig {
   const config: pg.QueryConfig = { text: statement.text };
   if (statement.values !== undefined) config.values = [...statement.values];
   if (statement.name !== undefined) config.name = statement.name;
@@ -82,6 +88,7 @@ export class PostgresPool {
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       keepAlive: true,
       types: POOL_TYPES,
+      pipeline: options.pipeline ?? false,
     });
     this.#pool.on("error", (e) => {
       this.#logger.warn(

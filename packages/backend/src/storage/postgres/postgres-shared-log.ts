@@ -8,7 +8,7 @@
  * `NOTIFY` and commits. PostgreSQL makes a transaction visible before it releases its locks, so
  * appends become visible in lock order, which is timestamp order: a reader always sees a prefix of
  * the log. Round trips per append: `BEGIN` + lock + tail read in one, the index tail only when
- * another process appended, the insert, `NOTIFY` + `COMMIT` in one.
+ * another process appended, and the inserts, `NOTIFY` and `COMMIT` pipelined in one.
  *
  * Followers learn about appends through `LISTEN` on a dedicated connection (reconnected when it
  * drops); the engine polls as well, so a lost notification only delays a follower.
@@ -34,7 +34,11 @@ import {
   type DocumentRow,
   type IndexRow,
 } from "./postgres-log-tail.js";
-import type { PostgresPool } from "./postgres-pool.js";
+import {
+  PostgresPool,
+  toQueryConfig,
+  type Statement,
+} from "./postgres-pool.js";
 import { buildWriteStatements } from "./postgres-write.js";
 
 /** The advisory lock serializing appends ("hulm"; migrations use "hull"). */
@@ -48,14 +52,21 @@ const LISTEN_RETRY_MS = 1000;
 
 /** Options of {@link PostgresSharedLog}. */
 export interface PostgresSharedLogOptions {
+  /** For tail reads. */
   readonly pool: PostgresPool;
-  /** For the dedicated `LISTEN` connection. */
+  /** For the append connection and the `LISTEN` connection. */
   readonly url: string;
+  readonly applicationName: string;
   readonly logger: Logger;
 }
 
 export class PostgresSharedLog implements SharedLog {
   readonly #pool: PostgresPool;
+  /**
+   * One pipelined connection for appends. The committer appends one group at a time, so one is
+   * enough; it keeps the insert prepared, and appends never wait behind readers for a connection.
+   */
+  readonly #appendPool: PostgresPool;
   readonly #url: string;
   readonly #logger: Logger;
   /** Identifies this process's notifications, which it ignores. */
@@ -67,6 +78,13 @@ export class PostgresSharedLog implements SharedLog {
 
   constructor(options: PostgresSharedLogOptions) {
     this.#pool = options.pool;
+    this.#appendPool = new PostgresPool({
+      url: options.url,
+      maxConnections: 1,
+      applicationName: options.applicationName,
+      logger: options.logger,
+      pipeline: true,
+    });
     this.#url = options.url;
     this.#logger = options.logger;
   }
@@ -75,10 +93,11 @@ export class PostgresSharedLog implements SharedLog {
     knownTs: Timestamp,
     build: (tail: LogTail) => PersistenceWrite,
   ): Promise<void> {
-    return this.#pool.withClient("append", async (client) => {
+    return this.#appendPool.withClient("append", async (client) => {
       const first = (await client.query(
         `BEGIN; SELECT pg_advisory_xact_lock(${APPEND_LOCK_ID}); ${documentsAfterSql(knownTs)}`,
       )) as unknown as pg.QueryResult<DocumentRow>[];
+      let statements: Statement[];
       try {
         const documentRows = first[2]?.rows ?? [];
         const newest = documentRows[documentRows.length - 1];
@@ -87,32 +106,42 @@ export class PostgresSharedLog implements SharedLog {
             ? []
             : (await client.query<IndexRow>(indexesSql(knownTs, newest.ts)))
                 .rows;
-        const write = build(toTail(documentRows, indexRows));
-        if (write.documents.length === 0 && write.indexes.length === 0) {
-          await client.query("COMMIT");
-          return;
-        }
-        for (const statement of buildWriteStatements(write, "Error")) {
-          const config: pg.QueryConfig = { text: statement.text };
-          if (statement.values !== undefined)
-            config.values = [...statement.values];
-          if (statement.name !== undefined) config.name = statement.name;
-          await client.query(config);
-        }
+        statements = buildWriteStatements(
+          build(toTail(documentRows, indexRows)),
+          "Error",
+        );
       } catch (e) {
         await client.query("ROLLBACK").catch(() => undefined);
         throw toPostgresError("append", null, e);
       }
-      try {
-        await client.query(
-          `NOTIFY ${APPEND_CHANNEL}, '${this.#origin}'; COMMIT`,
-        );
-      } catch (e) {
-        throw isConnectionLoss(e)
-          ? commitOutcomeUnknown(e)
-          : toPostgresError("append", "COMMIT", e);
-      }
+      await this.#commit(client, statements);
     });
+  }
+
+  /**
+   * Sends the inserts, the `NOTIFY` and the `COMMIT` at once (one round trip on the pipelined
+   * connection) and waits for every answer. A failed statement aborts the transaction, so the
+   * `COMMIT` behind it rolls back: that failure is reported as is. A lost connection after the
+   * `COMMIT` was sent leaves the outcome unknown, whichever statement it interrupted.
+   */
+  async #commit(client: pg.PoolClient, statements: Statement[]): Promise<void> {
+    if (statements.length === 0) {
+      await client.query("COMMIT");
+      return;
+    }
+    const sent = [
+      ...statements.map((statement) => client.query(toQueryConfig(statement))),
+      client.query(`NOTIFY ${APPEND_CHANNEL}, '${this.#origin}'`),
+      client.query("COMMIT"),
+    ];
+    const failures = (await Promise.allSettled(sent)).flatMap((result) =>
+      result.status === "rejected" ? [result.reason as unknown] : [],
+    );
+    const [first] = failures;
+    if (first === undefined) return;
+    const aborting = failures.find((e) => !isConnectionLoss(e));
+    if (aborting !== undefined) throw toPostgresError("append", null, aborting);
+    throw commitOutcomeUnknown(first);
   }
 
   async readTail(knownTs: Timestamp): Promise<LogTail> {
@@ -135,13 +164,14 @@ export class PostgresSharedLog implements SharedLog {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Closes the `LISTEN` connection. */
+  /** Closes the append and `LISTEN` connections. */
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
     const client = this.#listenClient;
     this.#listenClient = null;
     await client?.end().catch(() => undefined);
+    await this.#appendPool.end();
   }
 
   #listen(): void {
