@@ -10,6 +10,8 @@ import { startHull, type HullProcess } from "../../../e2e/src/hull-process.js";
 export interface DeployedHull extends AsyncDisposable {
   readonly hull: HullProcess;
   readonly url: string;
+  /** The `hull serve` process. */
+  readonly pid: number;
   /** The server process's resident set size in bytes (Linux `/proc`). */
   rssBytes(): number;
 }
@@ -40,6 +42,7 @@ export async function startDeployedHull(
   return {
     hull,
     url: hull.url,
+    pid,
     rssBytes: () => rssOf(pid),
     [Symbol.asyncDispose]: async () => {
       await hull.stop();
