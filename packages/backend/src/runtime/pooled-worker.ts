@@ -99,6 +99,12 @@ export class PooledWorker {
     return this.#inFlight.size;
   }
 
+  /** Whether user code has been running on this worker without a pause for `ms` or longer. */
+  busyFor(ms: number): boolean {
+    const { runningId, sliceStartMs } = readWatchdog(this.#spawned.watchdog);
+    return runningId !== 0 && realDateNow() - sliceStartMs >= ms;
+  }
+
   get dead(): boolean {
     return this.#dead;
   }

@@ -18,17 +18,22 @@ import { realDateNow, realSetImmediate } from "./originals.js";
 const RUNNING_ID_SLOT = 0;
 /** Float64 slot 1 (byte offset 8) = the running slice's deadline, ms since the epoch. */
 const DEADLINE_SLOT = 1;
+/** Float64 slot 2 (byte offset 16) = when the running slice started, ms since the epoch. */
+const SLICE_START_SLOT = 2;
 /** Size in bytes of the shared watchdog buffer. */
-export const WATCHDOG_BUFFER_BYTES = 16;
+export const WATCHDOG_BUFFER_BYTES = 24;
 
 /** Reads a watchdog buffer from the host side. */
 export function readWatchdog(buffer: SharedArrayBuffer): {
   runningId: number;
   deadlineMs: number;
+  sliceStartMs: number;
 } {
+  const slots = new Float64Array(buffer);
   return {
     runningId: Atomics.load(new Int32Array(buffer, 0, 1), RUNNING_ID_SLOT),
-    deadlineMs: new Float64Array(buffer)[DEADLINE_SLOT] ?? 0,
+    deadlineMs: slots[DEADLINE_SLOT] ?? 0,
+    sliceStartMs: slots[SLICE_START_SLOT] ?? 0,
   };
 }
 
@@ -51,6 +56,7 @@ export class UserTimeTracker {
     this.#running = invocation;
     this.#sliceStart = realDateNow();
     if (this.#ids !== null && this.#deadlines !== null) {
+      this.#deadlines[SLICE_START_SLOT] = this.#sliceStart;
       this.#deadlines[DEADLINE_SLOT] =
         this.#sliceStart +
         Math.max(invocation.timeLimitMs - invocation.usedMs, 0);
