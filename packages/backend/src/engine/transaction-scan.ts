@@ -115,9 +115,35 @@ export class TransactionScan implements IndexScanIterator {
     return { done: false, value: item };
   }
 
+  atEnd(): boolean {
+    if (this.#done) return true;
+    return this.#storedNow() === null && this.#nextPending() === null;
+  }
+
+  finish(): void {
+    this.#finish();
+  }
+
   async return(): Promise<IteratorResult<IndexScanItem, undefined>> {
     this.#done = true;
     return Promise.resolve({ done: true, value: undefined });
+  }
+
+  /**
+   * Whether a storage entry remains without fetching: the next unconsumed buffered entry (not
+   * shadowed by a buffered write), `undefined` when the buffer is used up but storage may hold
+   * more, null when storage is exhausted.
+   */
+  #storedNow(): IndexScanEntry | null | undefined {
+    const own = this.#context.writes.ofTable(this.#target.tableNumber);
+    for (let i = this.#bufferPos; i < this.#buffer.length; i++) {
+      const entry = this.#buffer[i]!;
+      const passed =
+        this.#lastKey !== null &&
+        !before(this.#lastKey, entry.key, this.#order);
+      if (!passed && own?.has(entry.document.id) !== true) return entry;
+    }
+    return this.#remaining === null ? null : undefined;
   }
 
   /** Marks the whole interval as read. */

@@ -24,6 +24,7 @@ import {
 import type { JsonValue, ObjectValue, Value } from "../values/value.js";
 import { userVisibleDocument } from "./file-storage.js";
 import { QUERY_DONE_JSON } from "./sandbox/convex-global.js";
+import type { SyscallReply } from "./sandbox/invocation.js";
 
 /** Per-invocation database state beyond the transaction: open query streams, pagination. */
 export class DatabaseSyscalls {
@@ -52,7 +53,7 @@ export class DatabaseSyscalls {
   handle(
     op: string,
     args: Record<string, unknown>,
-  ): Promise<string> | undefined {
+  ): Promise<string | SyscallReply> | undefined {
     switch (op) {
       case "1.0/get":
         return this.#get(args);
@@ -150,7 +151,7 @@ export class DatabaseSyscalls {
     return "null";
   }
 
-  async #queryStreamNext(args: Record<string, unknown>): Promise<string> {
+  async #queryStreamNext(args: Record<string, unknown>): Promise<SyscallReply> {
     const queryId = Number(args["queryId"]);
     let stream = this.#streams.get(queryId);
     if (stream === undefined) {
@@ -163,10 +164,18 @@ export class DatabaseSyscalls {
     if (document === null) {
       stream.close();
       this.#streams.delete(queryId);
-      return QUERY_DONE_JSON;
+      return { result: QUERY_DONE_JSON };
     }
     const visible = userVisibleDocument(this.#tx, document);
-    return `{"value":${JSON.stringify(convexToJson(visible))},"done":false}`;
+    const result = `{"value":${JSON.stringify(convexToJson(visible))},"done":false}`;
+    return stream.atEnd() ? { result, atEnd: true } : { result };
+  }
+
+  /** `QUERY_STREAM_FINISH`: the sandbox answered the stream's last `queryStreamNext` itself. */
+  finishQuery(args: Record<string, unknown>): void {
+    const queryId = Number(args["queryId"]);
+    this.#streams.get(queryId)?.finish();
+    this.#streams.delete(queryId);
   }
 
   async #queryPage(args: Record<string, unknown>): Promise<string> {

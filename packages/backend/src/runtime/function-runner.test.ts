@@ -198,6 +198,19 @@ describe("FunctionRunner", () => {
     expect(await value("messages:count")).toBe(8);
   });
 
+  test("a scan answered at its end by the sandbox still reads its whole interval", async () => {
+    // Each run collects `slots` (one document, then the end) and adds one while there are
+    // fewer than two: only if the end counts as read do concurrent runs conflict.
+    await Promise.all(
+      Array.from({ length: 8 }, () => call("messages:takeSlot")),
+    );
+    expect(await value("messages:slots")).toBe(2);
+  });
+
+  test("a write between two reads of a scan is seen by the second", async () => {
+    expect(await value("messages:insertWhileIterating")).toEqual([1, 2]);
+  });
+
   test("runs nested calls as sub-transactions that roll back on failure", async () => {
     const result = (await value("messages:nested")) as {
       caught: unknown;

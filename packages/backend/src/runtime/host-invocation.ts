@@ -9,6 +9,7 @@ import type { Transaction } from "../engine/transaction.js";
 import type { CursorCodec } from "../engine/query/cursor.js";
 import type { JsonValue } from "../values/value.js";
 import { DatabaseSyscalls } from "./database-syscalls.js";
+import { QUERY_STREAM_FINISH } from "./sandbox/convex-global.js";
 import type { FileStorage } from "./file-storage.js";
 import {
   SyscallError,
@@ -134,6 +135,10 @@ export class HostInvocation implements SyscallChannel {
   notify(op: string, argsJson: string): void {
     if (op === "1.0/queryCleanup") {
       this.#database?.cleanupQuery(
+        JSON.parse(argsJson) as Record<string, unknown>,
+      );
+    } else if (op === QUERY_STREAM_FINISH) {
+      this.#database?.finishQuery(
         JSON.parse(argsJson) as Record<string, unknown>,
       );
     }

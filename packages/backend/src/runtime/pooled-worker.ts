@@ -229,13 +229,14 @@ export class PooledWorker {
     const entry = this.#inFlight.get(invocationId);
     if (entry === undefined) return;
     entry.channel.asyncSyscall(op, argsJson).then(
-      ({ result, logLines }) =>
+      ({ result, logLines, atEnd }) =>
         this.post({
           type: "syscallResult",
           callId,
           ok: true,
           result,
           logLines,
+          atEnd,
         }),
       (error: unknown) => {
         const { message, data, logLines } = error as Partial<SyscallError>;

@@ -76,6 +76,24 @@ export const increment = mutation({
     else await ctx.db.patch(counter._id, { n: counter.n + 1 });
   },
 });
+export const takeSlot = mutation({
+  handler: async (ctx) => {
+    const slots = await ctx.db.query("slots").collect();
+    if (slots.length < 2) await ctx.db.insert("slots", { n: slots.length });
+  },
+});
+export const slots = query({ handler: async (ctx) => (await ctx.db.query("slots").collect()).length });
+export const insertWhileIterating = mutation({
+  handler: async (ctx) => {
+    await ctx.db.insert("growing", { n: 1 });
+    const seen = [];
+    for await (const doc of ctx.db.query("growing")) {
+      seen.push(doc.n);
+      if (doc.n === 1) await ctx.db.insert("growing", { n: 2 });
+    }
+    return seen;
+  },
+});
 export const writeThenFail = mutation({
   handler: async (ctx) => {
     await ctx.db.insert("messages", { body: "rolled back" });

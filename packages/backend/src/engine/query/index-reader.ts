@@ -45,8 +45,18 @@ export interface IndexScanItem {
  * An iterator over a scan. Call `return()` when stopping before exhaustion (a `for await` loop
  * does this on `break`); after `return()` or exhaustion, `next()` yields `done`.
  */
-export interface IndexScanIterator extends AsyncIterator<IndexScanItem, undefined> {
+export interface IndexScanIterator extends AsyncIterator<
+  IndexScanItem,
+  undefined
+> {
   return(): Promise<IteratorResult<IndexScanItem, undefined>>;
+  /**
+   * True when the next `next()` would end the scan without reading storage, provided nothing is
+   * written before it (iterators that cannot tell omit it).
+   */
+  atEnd?(): boolean;
+  /** Ends the scan as a `next()` at its end does (the whole interval counts as read). */
+  finish?(): void;
 }
 
 export interface IndexReader {
@@ -81,5 +91,9 @@ export interface IndexReader {
    * The iterator stays valid while the transaction is open; the transaction may be written to
    * between `next()` calls and the scan then reflects those writes for keys not yet passed.
    */
-  scan(index: ResolvedIndex, interval: KeyInterval, order: Order): IndexScanIterator;
+  scan(
+    index: ResolvedIndex,
+    interval: KeyInterval,
+    order: Order,
+  ): IndexScanIterator;
 }

@@ -137,6 +137,24 @@ export class IndexScanSource {
     return item;
   }
 
+  /**
+   * True when the next `next()` would return null without reading storage, provided nothing is
+   * written before it. False whenever unsure (not started, page maximums in force).
+   */
+  atEnd(): boolean {
+    if (this.#done) return true;
+    const { maximumBytesRead, maximumRowsRead } = this.#bounds;
+    if (maximumBytesRead != null || maximumRowsRead != null) return false;
+    return this.#iterator?.atEnd?.() ?? false;
+  }
+
+  /** Ends the scan as a `next()` at its end does (call only when `atEnd()`). */
+  finish(): void {
+    if (this.#done) return;
+    this.#iterator?.finish?.();
+    this.#finish();
+  }
+
   /** Stops the scan early; idempotent. */
   close(): void {
     this.#done = true;

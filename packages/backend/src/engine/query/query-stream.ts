@@ -162,6 +162,30 @@ export class QueryStream {
     return this.#closed ? null : document;
   }
 
+  /**
+   * True when the next `next()` would return null without reading storage, provided the
+   * transaction writes nothing before it: a `limit` is used up, or the scan is at its end.
+   */
+  atEnd(): boolean {
+    return this.#closed || this.#limitReached() || this.#source.atEnd();
+  }
+
+  /**
+   * Ends the stream as a `next()` returning null would (call only when `atEnd()`): a used-up
+   * `limit` reads nothing more; otherwise the scan's whole interval counts as read. Then closes.
+   */
+  finish(): void {
+    if (!this.#closed && !this.#limitReached()) this.#source.finish();
+    this.close();
+  }
+
+  #limitReached(): boolean {
+    return this.#plan.operators.some(
+      (operator, i) =>
+        operator.type === "limit" && (this.#emitted[i] ?? 0) >= operator.limit,
+    );
+  }
+
   /** Stops the query and releases its scan. Idempotent. */
   close(): void {
     if (this.#closed) return;

@@ -16,6 +16,12 @@ import type { UserTimeTracker } from "./user-time.js";
 /** The host's `queryStreamNext` answer once a stream is exhausted (it closes the stream itself). */
 export const QUERY_DONE_JSON = '{"value":null,"done":true}';
 
+/**
+ * Hull's own notification (not a Convex syscall): the sandbox answered a stream's last
+ * `queryStreamNext` itself, so the host finishes the stream as that call would have.
+ */
+export const QUERY_STREAM_FINISH = "hull/queryStreamFinish";
+
 /** Convex's message for a function that used up its time. */
 export function timeoutError(limitMs: number): Error {
   return new Error(
@@ -152,14 +158,19 @@ function syncSyscall(
     case "1.0/queryStream": {
       const args = JSON.parse(argsJson) as { query: unknown };
       const queryId = invocation.nextQueryId++;
-      invocation.queries.set(queryId, { queryJson: args.query, state: "new" });
+      invocation.queries.set(queryId, {
+        queryJson: args.query,
+        state: "new",
+        atEndAfter: 0,
+      });
       return JSON.stringify({ queryId });
     }
     case "1.0/queryCleanup": {
       const { queryId } = JSON.parse(argsJson) as { queryId: number };
       const query = invocation.queries.get(queryId);
       invocation.queries.delete(queryId);
-      if (query?.state === "started") invocation.channel.notify(op, argsJson);
+      if (query?.state === "started" || query?.state === "atEnd")
+        invocation.channel.notify(op, argsJson);
       return JSON.stringify(query !== undefined);
     }
     case "1.0/getSnapshotTs":
@@ -185,19 +196,57 @@ async function asyncSyscall(
   op: string,
   argsJson: string,
 ): Promise<SyscallReply> {
-  if (op !== "1.0/queryStreamNext")
-    return invocation.channel.asyncSyscall(op, argsJson);
+  const number = ++invocation.asyncSyscallsIssued;
+  const alone = invocation.asyncSyscallsInFlight === 0;
+  invocation.asyncSyscallsInFlight++;
+  try {
+    if (op !== "1.0/queryStreamNext")
+      return await invocation.channel.asyncSyscall(op, argsJson);
+    return await queryStreamNext(invocation, argsJson, number, alone);
+  } finally {
+    invocation.asyncSyscallsInFlight--;
+  }
+}
+
+/**
+ * `1.0/queryStreamNext`. When the host said the stream is at its end and the invocation has
+ * issued no syscall since (so nothing was written in between), the answer is known: the sandbox
+ * gives it and tells the host to finish the stream (its whole interval counts as read), which
+ * saves a round trip per `unique()`, `first()` at the end and `collect()`. `alone`: no other
+ * syscall was in flight when this one was issued, so the host's answer reflects every write.
+ */
+async function queryStreamNext(
+  invocation: SandboxInvocation,
+  argsJson: string,
+  number: number,
+  alone: boolean,
+): Promise<SyscallReply> {
   const { queryId } = JSON.parse(argsJson) as { queryId: number };
   const query = invocation.queries.get(queryId);
   if (query === undefined)
     throw new SyscallError("in-progress query not found");
   if (query.state === "done") return { result: QUERY_DONE_JSON };
+  if (query.state === "atEnd") {
+    if (query.atEndAfter === number - 1) {
+      query.state = "done";
+      invocation.channel.notify(QUERY_STREAM_FINISH, argsJson);
+      return { result: QUERY_DONE_JSON };
+    }
+    query.state = "started";
+  }
   const hostArgs =
     query.state === "new"
       ? JSON.stringify({ queryId, query: query.queryJson })
       : argsJson;
   query.state = "started";
-  const reply = await invocation.channel.asyncSyscall(op, hostArgs);
+  const reply = await invocation.channel.asyncSyscall(
+    "1.0/queryStreamNext",
+    hostArgs,
+  );
   if (reply.result === QUERY_DONE_JSON) query.state = "done";
+  else if (reply.atEnd === true && alone && query.state === "started") {
+    query.state = "atEnd";
+    query.atEndAfter = number;
+  }
   return reply;
 }

@@ -188,6 +188,8 @@ export class SandboxExecutor {
       logs: new LogCollector(realDateNow),
       queries: new Map(),
       nextQueryId: 0,
+      asyncSyscallsIssued: 0,
+      asyncSyscallsInFlight: 0,
       timeLimitMs: spec.timeLimitMs,
       usedMs: 0,
       failure: null,

@@ -30,6 +30,11 @@ export interface SyscallChannel {
 export interface SyscallReply {
   readonly result: string;
   readonly logLines?: readonly LogLine[] | undefined;
+  /**
+   * `queryStreamNext` only: the stream's next call will end it (no more documents), provided the
+   * invocation issues no other syscall first; the sandbox then answers it itself.
+   */
+  readonly atEnd?: true | undefined;
 }
 
 /**
@@ -48,10 +53,15 @@ export class SyscallError extends Error {
   }
 }
 
-/** An in-sandbox query stream: allocated synchronously, started by the first `queryStreamNext`. */
+/**
+ * An in-sandbox query stream: allocated synchronously, started by the first `queryStreamNext`.
+ * `atEnd`: the host said the next call ends the stream, valid while no other syscall was issued
+ * after the one numbered `atEndAfter`.
+ */
 export interface SandboxQuery {
   readonly queryJson: unknown;
-  state: "new" | "started" | "done";
+  state: "new" | "started" | "atEnd" | "done";
+  atEndAfter: number;
 }
 
 export interface SandboxInvocation {
@@ -69,6 +79,9 @@ export interface SandboxInvocation {
   readonly logs: LogCollector;
   readonly queries: Map<number, SandboxQuery>;
   nextQueryId: number;
+  /** Async syscalls issued so far (numbers them), and how many are awaiting the host. */
+  asyncSyscallsIssued: number;
+  asyncSyscallsInFlight: number;
   /** User time allowed, in ms. */
   readonly timeLimitMs: number;
   /** User time used so far, in ms (see `user-time.ts`). */

@@ -127,7 +127,11 @@ function handle(executor: SandboxExecutor, message: HostToWorker): void {
       const call = pending.get(message.callId);
       pending.delete(message.callId);
       if (message.ok) {
-        call?.resolve({ result: message.result, logLines: message.logLines });
+        call?.resolve({
+          result: message.result,
+          logLines: message.logLines,
+          atEnd: message.atEnd,
+        });
       } else {
         call?.reject(
           new SyscallError(message.message, message.data, message.logLines),

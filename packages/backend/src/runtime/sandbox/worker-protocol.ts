@@ -45,6 +45,7 @@ export type HostToWorker =
       readonly ok: true;
       readonly result: string;
       readonly logLines?: readonly LogLine[] | undefined;
+      readonly atEnd?: true | undefined;
     }
   | {
       readonly type: "syscallResult";
