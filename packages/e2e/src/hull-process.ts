@@ -62,6 +62,7 @@ export async function startHull(
     child = spawn(
       process.execPath,
       [
+        ...serveNodeArgs(),
         HULL_BIN,
         "serve",
         "--port",
@@ -130,6 +131,14 @@ export async function startHull(
     await fs.rm(dataDir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * Extra Node flags for the `hull serve` child from `HULL_SERVE_NODE_ARGS` (space-separated), e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the server under a test or benchmark.
+ */
+function serveNodeArgs(): string[] {
+  return (process.env["HULL_SERVE_NODE_ARGS"] ?? "").split(" ").filter(Boolean);
 }
 
 /** Runs `hull admin-key --data <dir>` (with `env`, e.g. `INSTANCE_SECRET`) and returns the last line of its output. */
