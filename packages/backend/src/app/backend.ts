@@ -308,6 +308,8 @@ export class Backend implements Service {
         port,
         maxBodyBytes:
           name === "client" ? MAX_PUSH_BODY_BYTES : MAX_HTTP_ACTION_BODY_BYTES,
+        // HTTP actions hand the request to user code, which reads the body its own way.
+        standardBodies: name === "site",
         upgrade:
           name === "client" ? (...args) => this.#upgrade(...args) : undefined,
       });

@@ -4,11 +4,13 @@
  * half a millisecond per request in Node 20's undici, more than the rest of a point query. The
  * adapter records the buffered request body and the client-disconnect signal here; responses
  * built by `responses.ts` record their text. Whoever finds nothing falls back to the standard
- * `Request`/`Response` API, so handlers stay plain fetch code and tests need no adapter.
+ * `Request`/`Response` API, so handlers stay plain fetch code and tests need no adapter. On the
+ * API port the adapter's requests carry no standard body at all (`standardBodies: false`), so
+ * handlers there read bodies through `readBodyBytes`/`readJsonBody` or `bodyBytes`.
  */
 
 const requestBodies = new WeakMap<Request, Buffer>();
-const requestSignals = new WeakMap<Request, AbortSignal>();
+const requestSignals = new WeakMap<Request, () => AbortSignal>();
 const responseTexts = new WeakMap<Response, string>();
 
 /** Records the already-buffered body of `request` (Node adapter only). */
@@ -21,17 +23,25 @@ export function bufferedBody(request: Request): Buffer | undefined {
   return requestBodies.get(request);
 }
 
+/** The whole body of `request` as it came (no decoding), from the buffer or the stream. */
+export async function bodyBytes(request: Request): Promise<Uint8Array> {
+  return bufferedBody(request) ?? new Uint8Array(await request.arrayBuffer());
+}
+
 /**
- * Records the signal that aborts when the client of `request` goes away or the server shuts
- * down (Node adapter only).
+ * Records how to get the signal that aborts when the client of `request` goes away or the
+ * server shuts down (Node adapter only; made on first use).
  */
-export function setClientSignal(request: Request, signal: AbortSignal): void {
+export function setClientSignal(
+  request: Request,
+  signal: () => AbortSignal,
+): void {
   requestSignals.set(request, signal);
 }
 
 /** Aborts when the client goes away or the server shuts down; else `request.signal`. */
 export function clientSignal(request: Request): AbortSignal {
-  return requestSignals.get(request) ?? request.signal;
+  return requestSignals.get(request)?.() ?? request.signal;
 }
 
 /** Records the text body `response` was built from. */

@@ -1,5 +1,6 @@
 import { BackendError } from "../errors/backend-error.js";
 import { isPreflight, preflightResponse, withCors } from "./cors.js";
+import { bufferedBody } from "./fast-path.js";
 import type { HttpDeps, UserIdentity } from "./http-deps.js";
 import { errorResponse } from "./responses.js";
 import type { Route, RouteContext } from "./route.js";
@@ -133,10 +134,21 @@ async function httpActionIdentity(
   }
 }
 
+/**
+ * The request as the site port would see it: the path without `/http`, and the body back in the
+ * standard API (the client port's adapter keeps it only in the side table), since HTTP actions
+ * hand the request to user code.
+ */
 function stripPrefix(request: Request, url: URL): Request {
   const rewritten = new URL(url);
   rewritten.pathname = url.pathname.slice(HTTP_ACTION_PREFIX.length) || "/";
-  return new Request(rewritten, request);
+  const buffered = bufferedBody(request);
+  if (buffered === undefined) return new Request(rewritten, request);
+  return new Request(rewritten, {
+    method: request.method,
+    headers: request.headers,
+    body: buffered,
+  });
 }
 
 function notFound(method: string, path: string): BackendError {

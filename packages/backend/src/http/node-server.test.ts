@@ -2,7 +2,7 @@ import http from "node:http";
 import { afterEach, describe, expect, test } from "vitest";
 import { silentLogger } from "../shared/logger.js";
 import type { FetchHandler } from "./http-app.js";
-import { clientSignal } from "./fast-path.js";
+import { bodyBytes, clientSignal } from "./fast-path.js";
 import { NodeHttpServer } from "./node-server.js";
 
 const servers: NodeHttpServer[] = [];
@@ -14,12 +14,14 @@ afterEach(async () => {
 async function start(
   fetch: FetchHandler,
   maxBodyBytes = 1024,
+  standardBodies = true,
 ): Promise<string> {
   const server = new NodeHttpServer({
     fetch,
     logger: silentLogger,
     port: 0,
     maxBodyBytes,
+    standardBodies,
   });
   servers.push(server);
   const port = await server.listen();
@@ -27,6 +29,19 @@ async function start(
 }
 
 describe("NodeHttpServer", () => {
+  test("without standard bodies, gives the body only through the side table", async () => {
+    const url = await start(
+      async (request) =>
+        new Response(
+          `${request.body === null} ${Buffer.from(await bodyBytes(request)).toString()}`,
+        ),
+      1024,
+      false,
+    );
+    const response = await fetch(url, { method: "POST", body: "payload" });
+    expect(await response.text()).toBe("true payload");
+  });
+
   test("passes method, path, headers and body through and streams the response back", async () => {
     const url = await start(async (request) => {
       const body = await request.text();
@@ -127,6 +142,7 @@ describe("NodeHttpServer", () => {
       logger: silentLogger,
       port: 0,
       maxBodyBytes: 10,
+      standardBodies: true,
     });
     const port = await server.listen();
     const response = fetch(`http://127.0.0.1:${port}/`).then((r) => r.text());
@@ -148,6 +164,7 @@ describe("NodeHttpServer", () => {
       logger: silentLogger,
       port: 0,
       maxBodyBytes: 10,
+      standardBodies: true,
     });
     const port = await server.listen();
     const response = fetch(`http://127.0.0.1:${port}/`).then((r) => r.text());

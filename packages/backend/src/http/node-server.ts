@@ -26,6 +26,12 @@ export interface NodeHttpServerOptions {
   readonly port: number;
   /** Requests with a larger body are refused before the handler sees them. */
   readonly maxBodyBytes: number;
+  /**
+   * Whether each `Request` also carries its body for the standard API (`request.body`,
+   * `arrayBuffer()`): needed where the request goes on to user code (HTTP actions). Otherwise
+   * the body is only in `bufferedBody(request)`, which spares building a stream per request.
+   */
+  readonly standardBodies: boolean;
   readonly upgrade?: UpgradeHandler | undefined;
 }
 
@@ -44,8 +50,8 @@ export class NodeHttpServer {
   readonly #options: NodeHttpServerOptions;
   readonly #server: http.Server;
   readonly #inFlight = new Set<Promise<void>>();
-  /** One per request in flight; aborted when its client leaves or the server closes. */
-  readonly #aborters = new Set<AbortController>();
+  /** One per request in flight: aborts its signal when its client leaves or the server closes. */
+  readonly #aborters = new Set<() => void>();
 
   constructor(options: NodeHttpServerOptions) {
     this.#options = options;
@@ -94,7 +100,7 @@ export class NodeHttpServer {
       this.#server.close(() => resolve()),
     );
     this.#server.closeIdleConnections();
-    for (const aborter of this.#aborters) aborter.abort();
+    for (const abort of this.#aborters) abort();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, drainMs);
@@ -114,15 +120,28 @@ export class NodeHttpServer {
     req: http.IncomingMessage,
     res: http.ServerResponse,
   ): Promise<void> {
-    const aborter = new AbortController();
-    this.#aborters.add(aborter);
+    // Most handlers never look at the signal, so its controller is made on first use.
+    let aborter: AbortController | null = null;
+    let aborted = false;
+    const abort = (): void => {
+      aborted = true;
+      aborter?.abort();
+    };
+    const signal = (): AbortSignal => {
+      if (aborter === null) {
+        aborter = new AbortController();
+        if (aborted) aborter.abort();
+      }
+      return aborter.signal;
+    };
+    this.#aborters.add(abort);
     res.on("close", () => {
-      this.#aborters.delete(aborter);
-      if (!res.writableFinished) aborter.abort();
+      this.#aborters.delete(abort);
+      if (!res.writableFinished) abort();
     });
     let response: Response;
     try {
-      const request = await this.#toRequest(req, aborter.signal);
+      const request = await this.#toRequest(req, signal);
       response = await this.#options.fetch(request);
     } catch (error) {
       response = errorResponse(error, this.#options.logger);
@@ -133,7 +152,7 @@ export class NodeHttpServer {
 
   async #toRequest(
     req: http.IncomingMessage,
-    signal: AbortSignal,
+    signal: () => AbortSignal,
   ): Promise<Request> {
     const headers = new Headers();
     const raw = req.rawHeaders;
@@ -145,7 +164,11 @@ export class NodeHttpServer {
     const body = hasBody
       ? await readBody(req, this.#options.maxBodyBytes)
       : null;
-    const request = new Request(url, { method, headers, body });
+    const request = new Request(url, {
+      method,
+      headers,
+      body: this.#options.standardBodies ? body : null,
+    });
     if (body !== null) setBufferedBody(request, body);
     setClientSignal(request, signal);
     return request;

@@ -74,7 +74,7 @@ export function isSyncPath(url: string): boolean {
  * @example
  * const sync = new SyncServer(deps);
  * const ws = createSyncUpgradeHandler(sync, { logger, clock });
- * const server = new NodeHttpServer({ fetch, logger, port, maxBodyBytes, upgrade: ws.upgrade });
+ * const server = new NodeHttpServer({ fetch, logger, port, maxBodyBytes, standardBodies: false, upgrade: ws.upgrade });
  * // shutdown: await ws.close(); sync.close(); await server.close();
  */
 export function createSyncUpgradeHandler(

@@ -4,6 +4,7 @@
  * `getUrl` returns) serves the bytes with their content type, 404 once the file is deleted.
  */
 import { BackendError } from "../../errors/backend-error.js";
+import { bodyBytes } from "../fast-path.js";
 import type { HttpDeps } from "../http-deps.js";
 import { jsonResponse } from "../responses.js";
 
@@ -25,7 +26,7 @@ export async function handleStorageRequest(
   if (storage === undefined) throw notFound(url.pathname);
   if (url.pathname === UPLOAD_PATH && request.method === "POST") {
     const storageId = await storage.upload(url.searchParams.get("token"), {
-      body: new Uint8Array(await request.arrayBuffer()),
+      body: await bodyBytes(request),
       contentType: request.headers.get("content-type"),
       sha256Base64: digestOf(request),
     });
