@@ -175,21 +175,35 @@ export class NodeHttpServer {
   }
 }
 
-async function readBody(
+/**
+ * Buffers the body of `req` (at most `maxBytes`). Reads with events rather than `for await`,
+ * which builds an async iterator per request.
+ */
+function readBody(
   req: http.IncomingMessage,
   maxBytes: number,
 ): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? "0");
-  if (declared > maxBytes) throw bodyTooLarge(maxBytes);
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    total += buffer.length;
-    if (total > maxBytes) throw bodyTooLarge(maxBytes);
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks, total);
+  if (declared > maxBytes) return Promise.reject(bodyTooLarge(maxBytes));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    req.on("data", (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > maxBytes) {
+        req.removeAllListeners("data");
+        req.resume();
+        reject(bodyTooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once("end", () => resolve(Buffer.concat(chunks, total)));
+    req.once("error", reject);
+    req.once("close", () => {
+      if (!req.complete) reject(new Error("The client closed the request"));
+    });
+  });
 }
 
 function bodyTooLarge(maxBytes: number): BackendError {
