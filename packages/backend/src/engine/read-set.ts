@@ -95,24 +95,6 @@ function mergeIntervals(intervals: readonly KeyInterval[]): KeyInterval[] {
   return merged;
 }
 
-/** Binary search in merged intervals. */
-function mergedContains(
-  merged: readonly KeyInterval[],
-  key: Uint8Array,
-): boolean {
-  let lo = 0;
-  let hi = merged.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const interval = merged[mid]!;
-    if (compareKeys(key, interval.start) < 0) hi = mid - 1;
-    else if (interval.end !== null && compareKeys(key, interval.end) >= 0)
-      lo = mid + 1;
-    else return true;
-  }
-  return false;
-}
-
 /** Above this many intervals on one index, lookups merge and binary-search instead of scanning. */
 const LINEAR_SEARCH_MAX_INTERVALS = 16;
 
@@ -233,14 +215,8 @@ export class ReadSet {
 
   /** Whether `key` of `indexId` lies in a read interval. */
   containsKey(indexId: string, key: Uint8Array): boolean {
-    const list = this.#byIndex.get(indexId);
-    if (list === undefined) return false;
-    if (list.length <= LINEAR_SEARCH_MAX_INTERVALS) {
-      return list.some(
-        (i) => !("empty" in i && i.empty) && intervalContains(i, key),
-      );
-    }
-    return mergedContains(mergeIntervals(this.intervals(indexId)), key);
+    const write = indexKeyWrite(key, "", "");
+    return this.findOverlap(new Map([[indexId, [write]]])) !== null;
   }
 
   /** A write of `writes` inside this read set, or null when they are disjoint. */
