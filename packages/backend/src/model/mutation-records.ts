@@ -4,8 +4,9 @@
  * (to this process after a restart, or to another one) and resends an in-flight mutation gets
  * the recorded outcome instead of a second execution.
  *
- * The document's internal id is a hash of the key, so looking a key up is a point read: it
- * conflicts only with a concurrent delivery of the same key, never with other mutations.
+ * The document's internal id is derived from the key (see `internalIdOf`), so looking a key up
+ * is a point read: it conflicts only with a concurrent delivery of the same key, never with
+ * other mutations.
  */
 import { createHash } from "node:crypto";
 import type { Database } from "../engine/database.js";
@@ -29,12 +30,26 @@ export interface RecordedMutation {
   readonly value: JsonValue;
 }
 
-/** The 16-byte internal id of `key`'s record: the first bytes of a SHA-256 of the key. */
+/**
+ * The 16-byte internal id of `key`'s record: 8 bytes of a SHA-256 of the session id, then the
+ * request id as a big-endian u64 (or, for a request id that is not a non-negative integer, 8 more
+ * bytes of a hash). A session's records therefore sit side by side in request order, so each
+ * new one lands next to the last instead of at a random place in the table's b-trees, which
+ * dirties fewer pages per commit.
+ */
 function internalIdOf(key: MutationRecordKey): Uint8Array {
-  const hash = createHash("sha256")
-    .update(JSON.stringify([key.sessionId, key.requestId]))
-    .digest();
-  return new Uint8Array(hash.subarray(0, 16));
+  const id = new Uint8Array(16);
+  id.set(sha256(key.sessionId).subarray(0, 8));
+  if (Number.isSafeInteger(key.requestId) && key.requestId >= 0) {
+    new DataView(id.buffer).setBigUint64(8, BigInt(key.requestId));
+  } else {
+    id.set(sha256(JSON.stringify(key.requestId)).subarray(0, 8), 8);
+  }
+  return id;
+}
+
+function sha256(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
 }
 
 /**
