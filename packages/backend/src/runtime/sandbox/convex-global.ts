@@ -212,7 +212,7 @@ async function asyncSyscall(
  * `1.0/queryStreamNext`. When the host said the stream is at its end and the invocation has
  * issued no syscall since (so nothing was written in between), the answer is known: the sandbox
  * gives it and tells the host to finish the stream (its whole interval counts as read), which
- * saves a round trip per `unique()`, `first()` at the end and `collect()`. `alone`: no other
+ * saves a round trip per stream read to its end (`unique()`, `collect()`). `alone`: no other
  * syscall was in flight when this one was issued, so the host's answer reflects every write.
  */
 async function queryStreamNext(
