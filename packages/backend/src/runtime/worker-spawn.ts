@@ -36,10 +36,9 @@ export function spawnSandboxWorker(options: WorkerOptions): SpawnedWorker {
     env: {},
     resourceLimits: { maxOldGenerationSizeMb: memoryMb },
   };
-  const here = import.meta.url;
-  const extension = here.endsWith(".ts") ? "ts" : "js";
   const worker = startWorkerThread(
-    new URL(`./sandbox/worker-main.${extension}`, here),
+    import.meta.url,
+    "./sandbox/worker-main",
     workerOptions,
   );
   return {

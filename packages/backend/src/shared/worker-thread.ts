@@ -9,14 +9,17 @@ import { pathToFileURL } from "node:url";
 import { Worker, type WorkerOptions } from "node:worker_threads";
 
 /**
- * `entry`: the worker module's URL as the caller's `import.meta.url` resolves it (ending in `.ts`
- * when running from sources, `.js` when built).
+ * Starts the module `path` (relative, without extension) next to `callerUrl` (the caller's
+ * `import.meta.url`): its `.ts` source when the caller runs from sources, else its `.js` build.
  */
 export function startWorkerThread(
-  entry: URL,
+  callerUrl: string,
+  path: string,
   options: Omit<WorkerOptions, "eval">,
 ): Worker {
-  if (!entry.href.endsWith(".ts")) return new Worker(entry, options);
+  const fromSources = callerUrl.endsWith(".ts");
+  const entry = new URL(`${path}.${fromSources ? "ts" : "js"}`, callerUrl);
+  if (!fromSources) return new Worker(entry, options);
   const require = createRequire(import.meta.url);
   const tsxRoot = dirname(require.resolve("tsx/package.json"));
   const api = pathToFileURL(join(tsxRoot, "dist/esm/api/index.mjs")).href;

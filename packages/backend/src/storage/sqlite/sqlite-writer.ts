@@ -42,10 +42,9 @@ class WriterThread {
   #failure: Error | null = null;
 
   constructor() {
-    const here = import.meta.url;
-    const extension = here.endsWith(".ts") ? "ts" : "js";
     this.#worker = startWorkerThread(
-      new URL(`./sqlite-writer-thread.${extension}`, here),
+      import.meta.url,
+      "./sqlite-writer-thread",
       {},
     );
     this.#worker.unref();
