@@ -121,6 +121,27 @@ describe("an app deployed with npx convex dev --once", () => {
     );
   });
 
+  test("a malformed or oversized body over real HTTP is a clear 400 and the server keeps serving", async () => {
+    const post = (body: string) =>
+      fetch(`${deployed.hull.url}/api/mutation`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+    const malformed = await post("{not json");
+    expect(malformed.status).toBe(400);
+    expect(await malformed.text()).toMatch(/Failed to parse the JSON body/);
+    const tooLarge = await post(
+      JSON.stringify({
+        path: "messages:send",
+        args: { body: "x".repeat(18 * 1024 * 1024) },
+      }),
+    );
+    expect(tooLarge.status).toBe(400);
+    await tooLarge.text();
+    expect(await client.query(queryRef("messages:list"), {})).toBeDefined();
+  });
+
   test("internal functions are hidden from public callers", async () => {
     await expect(client.query(queryRef("messages:count"), {})).rejects.toThrow(
       /Could not find public function/,
