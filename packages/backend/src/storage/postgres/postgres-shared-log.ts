@@ -14,6 +14,7 @@
  * drops); the engine polls as well, so a lost notification only delays a follower.
  */
 import { randomUUID } from "node:crypto";
+import type { Writable } from "node:stream";
 import pg from "pg";
 import type { Logger } from "../../shared/logger.js";
 import type {
@@ -129,11 +130,21 @@ export class PostgresSharedLog implements SharedLog {
       await client.query("COMMIT");
       return;
     }
-    const sent = [
-      ...statements.map((statement) => client.query(toQueryConfig(statement))),
-      client.query(`NOTIFY ${APPEND_CHANNEL}, '${this.#origin}'`),
-      client.query("COMMIT"),
-    ];
+    // pg writes each query to the socket on its own (a `writev` each); corked, they leave in one.
+    const socket = connectionSocket(client);
+    socket?.cork();
+    let sent: Promise<unknown>[];
+    try {
+      sent = [
+        ...statements.map((statement) =>
+          client.query(toQueryConfig(statement)),
+        ),
+        client.query(`NOTIFY ${APPEND_CHANNEL}, '${this.#origin}'`),
+        client.query("COMMIT"),
+      ];
+    } finally {
+      socket?.uncork();
+    }
     const failures = (await Promise.allSettled(sent)).flatMap((result) =>
       result.status === "rejected" ? [result.reason as unknown] : [],
     );
@@ -211,4 +222,10 @@ export class PostgresSharedLog implements SharedLog {
   #notify(): void {
     for (const listener of this.#listeners) listener();
   }
+}
+
+/** The socket under a pg client (not in pg's types), if it has one yet. */
+function connectionSocket(client: pg.PoolClient): Writable | undefined {
+  return (client as unknown as { connection?: { stream?: Writable } })
+    .connection?.stream;
 }
