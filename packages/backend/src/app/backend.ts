@@ -11,6 +11,7 @@ import {
   createSiteApp,
   type FetchHandler,
 } from "../http/http-app.js";
+import { createCallLane, type CallLane } from "../http/call-lane.js";
 import { NodeHttpServer, type UpgradeHandler } from "../http/node-server.js";
 import {
   MAX_HTTP_ACTION_BODY_BYTES,
@@ -27,6 +28,7 @@ import { analyzeModules } from "../runtime/analysis.js";
 import { FileStorage } from "../runtime/file-storage.js";
 import { FunctionRunner } from "../runtime/function-runner.js";
 import { systemClock, type Clock } from "../shared/clock.js";
+import { must } from "../shared/asserts.js";
 import { silentLogger } from "../shared/logger.js";
 import type { SyncAuthVerifier } from "../sync/sync-deps.js";
 import { SyncServer } from "../sync/sync-server.js";
@@ -75,10 +77,13 @@ export class Backend implements Service {
   #handlers: {
     client: FetchHandler;
     site: FetchHandler;
+    /** The client port's function calls, once the deployment is ready (`fetch` answers before). */
+    lane: CallLane | null;
     upgrade: UpgradeHandler | null;
   } = {
     client: notReady,
     site: notReady,
+    lane: null,
     upgrade: null,
   };
   #stopped!: () => void;
@@ -256,6 +261,7 @@ export class Backend implements Service {
     };
     this.#handlers.client = createHttpApp(deps);
     this.#handlers.site = createSiteApp(deps);
+    this.#handlers.lane = createCallLane(deps);
     logger.info("backend started", { ...addresses, dataDir });
     return addresses;
   }
@@ -310,6 +316,7 @@ export class Backend implements Service {
           name === "client" ? MAX_PUSH_BODY_BYTES : MAX_HTTP_ACTION_BODY_BYTES,
         // HTTP actions hand the request to user code, which reads the body its own way.
         standardBodies: name === "site",
+        lane: name === "client" ? this.#lane() : undefined,
         upgrade:
           name === "client" ? (...args) => this.#upgrade(...args) : undefined,
       });
@@ -326,6 +333,15 @@ export class Backend implements Service {
       sitePort,
       cloudOrigin: this.#config.cloudOrigin ?? `http://${shownHost}:${port}`,
       siteOrigin: this.#config.siteOrigin ?? `http://${shownHost}:${sitePort}`,
+    };
+  }
+
+  /** The client port's call lane: it accepts nothing until the deployment is ready. */
+  #lane(): CallLane {
+    return {
+      accepts: (method, path) =>
+        this.#handlers.lane?.accepts(method, path) ?? false,
+      serve: (request) => must(this.#handlers.lane, "lane").serve(request),
     };
   }
 

@@ -1,7 +1,7 @@
 import { BackendError } from "../errors/backend-error.js";
 import type { JsonValue } from "../values/value.js";
 import { parseAuthorization } from "./authorization.js";
-import type { UserIdentity } from "./http-deps.js";
+import type { HttpDeps, UserIdentity } from "./http-deps.js";
 import type { RouteContext } from "./route.js";
 
 /** Who is calling, after verification. */
@@ -12,25 +12,28 @@ export interface Caller {
 }
 
 /**
- * Verifies the caller of a function route: anonymous without a header, a user with
+ * Verifies the caller of a function route from its `Authorization` header: anonymous without one, a user with
  * `Bearer <jwt>` (verified by `deps.verifyUserToken`; 401 when it does not verify), an admin
  * (optionally acting as a user) with `Convex <key>[:<identity>]`. Throws 403 `BadAdminKey` for a
  * key that does not verify.
  */
-export async function resolveCaller(context: RouteContext): Promise<Caller> {
-  const auth = parseAuthorization(context.request.headers.get("authorization"));
+export async function resolveCaller(
+  authorization: string | null,
+  deps: HttpDeps,
+): Promise<Caller> {
+  const auth = parseAuthorization(authorization);
   switch (auth.type) {
     case "none":
       return { isAdmin: false, identity: null };
     case "user": {
-      const verify = context.deps.verifyUserToken?.bind(context.deps);
+      const verify = deps.verifyUserToken?.bind(deps);
       return {
         isAdmin: false,
         identity: verify === undefined ? null : await verify(auth.token),
       };
     }
     case "admin":
-      assertAdminKey(context, auth.adminKey);
+      assertAdminKey(deps, auth.adminKey);
       return {
         isAdmin: true,
         identity: auth.actingAs === null ? null : toUserIdentity(auth.actingAs),
@@ -63,15 +66,15 @@ export function requireAdmin(
       "This endpoint requires an admin key: send `Authorization: Convex <admin key>` (get one with `npx hull admin-key`).",
     );
   }
-  assertAdminKey(context, key);
+  assertAdminKey(context.deps, key);
 }
 
-function assertAdminKey(context: RouteContext, adminKey: string): void {
-  if (!context.deps.checkAdminKey(adminKey)) {
+function assertAdminKey(deps: HttpDeps, adminKey: string): void {
+  if (!deps.checkAdminKey(adminKey)) {
     throw new BackendError(
       "Forbidden",
       "BadAdminKey",
-      `The provided admin key is not valid for this instance ("${context.deps.instance.instanceName}").`,
+      `The provided admin key is not valid for this instance ("${deps.instance.instanceName}").`,
     );
   }
 }

@@ -42,7 +42,17 @@ export function withCors(request: Request, response: Response): Response {
 function addOriginHeaders(request: Request, headers: Headers): void {
   const origin = request.headers.get("origin");
   if (origin === null) return;
-  headers.set("Access-Control-Allow-Origin", origin);
-  headers.set("Access-Control-Allow-Credentials", "true");
-  headers.append("Vary", "Origin");
+  for (const [name, value] of Object.entries(originHeaders(origin))) {
+    if (name === "Vary") headers.append(name, value);
+    else headers.set(name, value);
+  }
+}
+
+/** The CORS headers of an answer to a request from `origin`. */
+export function originHeaders(origin: string): Record<string, string> {
+  return {
+    "Access-Control-Allow-Origin": origin,
+    "Access-Control-Allow-Credentials": "true",
+    Vary: "Origin",
+  };
 }

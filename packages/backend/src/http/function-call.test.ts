@@ -2,15 +2,47 @@ import { describe, expect, test } from "vitest";
 import { BackendError } from "../errors/backend-error.js";
 import { encodeTs } from "./encoded-ts.js";
 import { createFakeHttpDeps, TEST_ADMIN_KEY } from "./fake-http-deps.js";
-import { createHttpApp } from "./http-app.js";
+import { createCallLane, type CallLane } from "./call-lane.js";
+import { createHttpApp, type FetchHandler } from "./http-app.js";
+import type { HttpDeps } from "./http-deps.js";
 import { MAX_FUNCTION_BODY_BYTES } from "./request-body.js";
 
 const BASE = "http://127.0.0.1:3210";
 const ADMIN = { Authorization: `Convex ${TEST_ADMIN_KEY}` };
 
-function setup() {
-  const fakes = createFakeHttpDeps();
-  return { ...fakes, app: createHttpApp(fakes.deps) };
+/**
+ * Every case runs against the fetch-style app and against the Node adapter's call lane, which
+ * must answer the same (the lane hands other paths, such as `/api/query_ts`, to the app).
+ */
+const SERVERS: [string, (deps: HttpDeps) => FetchHandler][] = [
+  ["the fetch app", createHttpApp],
+  [
+    "the call lane",
+    (deps) => {
+      const app = createHttpApp(deps);
+      const lane = createCallLane(deps);
+      return (request) => viaLane(lane, app, request);
+    },
+  ],
+];
+
+async function viaLane(
+  lane: CallLane,
+  app: FetchHandler,
+  request: Request,
+): Promise<Response> {
+  const path = new URL(request.url).pathname;
+  if (!lane.accepts(request.method, path)) return await app(request);
+  const answer = await lane.serve({
+    method: request.method,
+    path,
+    headers: request.headers,
+    body: Buffer.from(await request.arrayBuffer()),
+  });
+  return new Response(answer.text, {
+    status: answer.status,
+    headers: answer.headers,
+  });
 }
 
 function post(
@@ -31,7 +63,12 @@ const call = {
   args: [{ n: 1 }],
 };
 
-describe("function routes", () => {
+describe.each(SERVERS)("function routes through %s", (_name, serve) => {
+  function setup() {
+    const fakes = createFakeHttpDeps();
+    return { ...fakes, app: serve(fakes.deps) };
+  }
+
   test("POST /api/query runs a public query with the one-element args array unwrapped", async () => {
     const { app, functions } = setup();
     const response = await app(post("/api/query", call));
@@ -175,6 +212,26 @@ describe("function routes", () => {
     expect(encodeTs(0n)).toBe("AAAAAAAAAAA=");
   });
 
+  test("a browser's call gets the CORS headers for its Origin, errors included", async () => {
+    const { app, functions } = setup();
+    const origin = { Origin: "https://app.example" };
+    const ok = await app(post("/api/query", call, origin));
+    functions.respond = () => Promise.reject(new Error("disk on fire"));
+    const failed = await app(post("/api/query", call, origin));
+    for (const response of [ok, failed]) {
+      expect(response.headers.get("access-control-allow-origin")).toBe(
+        "https://app.example",
+      );
+      expect(response.headers.get("access-control-allow-credentials")).toBe(
+        "true",
+      );
+      expect(response.headers.get("vary")).toBe("Origin");
+      expect(response.headers.get("content-type")).toBe("application/json");
+    }
+    const plain = await app(post("/api/query", call));
+    expect(plain.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
   test("an infrastructure failure from the runtime gets the status of its error code", async () => {
     const { app, functions } = setup();
     functions.respond = () =>
@@ -197,8 +254,9 @@ describe("function routes", () => {
   });
 });
 
-describe("function routes: bad input", () => {
-  const cases: [string, Request, number, string][] = [
+/** Bad requests, made afresh for each server (a request body can be read once). */
+function badInputs(): [string, Request, number, string][] {
+  return [
     ["malformed JSON", post("/api/query", "{not json"), 400, "BadJsonBody"],
     ["an empty body", post("/api/query", ""), 400, "InvalidRequest"],
     ["a JSON array body", post("/api/query", [1]), 400, "InvalidRequest"],
@@ -272,17 +330,30 @@ describe("function routes: bad input", () => {
       "PayloadTooLarge",
     ],
   ];
+}
 
-  test.each(cases)(
-    "%s is refused with a clear error and never reaches the runtime",
-    async (_name, request, status, code) => {
-      const { app, functions } = setup();
-      const response = await app(request);
-      expect(response.status).toBe(status);
-      const body = (await response.json()) as { code: string; message: string };
-      expect(body.code).toBe(code);
-      expect(body.message.length).toBeGreaterThan(10);
-      expect(functions.calls).toHaveLength(0);
-    },
-  );
-});
+describe.each(SERVERS)(
+  "function routes through %s: bad input",
+  (_name, serve) => {
+    function setup() {
+      const fakes = createFakeHttpDeps();
+      return { ...fakes, app: serve(fakes.deps) };
+    }
+
+    test.each(badInputs())(
+      "%s is refused with a clear error and never reaches the runtime",
+      async (_name, request, status, code) => {
+        const { app, functions } = setup();
+        const response = await app(request);
+        expect(response.status).toBe(status);
+        const body = (await response.json()) as {
+          code: string;
+          message: string;
+        };
+        expect(body.code).toBe(code);
+        expect(body.message.length).toBeGreaterThan(10);
+        expect(functions.calls).toHaveLength(0);
+      },
+    );
+  },
+);

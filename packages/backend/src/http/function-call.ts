@@ -2,16 +2,22 @@ import { BackendError } from "../errors/backend-error.js";
 import type { JsonValue } from "../values/value.js";
 import { resolveCaller } from "./caller.js";
 import { CLEAN_JSON, encodedToCleanJson } from "./clean-json.js";
-import type { RunResult, UdfRequest, UdfType } from "./http-deps.js";
+import type { HttpDeps, RunResult, UdfRequest, UdfType } from "./http-deps.js";
 import {
   expectObject,
   optionalStringField,
   stringField,
   type JsonObject,
 } from "./json-fields.js";
-import { MAX_FUNCTION_BODY_BYTES, readJsonBody } from "./request-body.js";
+import {
+  decodeBody,
+  MAX_FUNCTION_BODY_BYTES,
+  parseJsonBody,
+  readRawBody,
+  type HeaderLookup,
+} from "./request-body.js";
 import { jsonResponse } from "./responses.js";
-import type { RouteContext } from "./route.js";
+import type { Route, RouteContext } from "./route.js";
 
 /*
  * The shared path of `/api/query`, `/api/mutation`, `/api/action`, `/api/function` and
@@ -33,12 +39,53 @@ export interface FunctionRouteOptions {
   readonly readTs?: ((body: JsonObject) => bigint) | undefined;
 }
 
-/** Parses, authorises and runs one function call, and encodes its result. */
-export async function handleFunctionCall(
+/** A function call as the shared path reads it: its headers and its body as it came. */
+export interface FunctionCallRequest {
+  readonly headers: HeaderLookup;
+  readonly body: Buffer;
+}
+
+/**
+ * A function-call route: answers through {@link handleFunctionCall}, and carries its options so
+ * the Node adapter can serve it without WHATWG objects (`call-lane.ts`).
+ */
+export function callRoute(path: string, options: FunctionRouteOptions): Route {
+  return {
+    method: "POST",
+    path,
+    call: options,
+    handle: (context) => handleFunctionCall(context, options),
+  };
+}
+
+/** The fetch-style form of {@link runFunctionCall}. */
+async function handleFunctionCall(
   context: RouteContext,
   options: FunctionRouteOptions,
 ): Promise<Response> {
-  const caller = await resolveCaller(context);
+  const { request } = context;
+  const body = await readRawBody(request, {
+    maxBytes: MAX_FUNCTION_BODY_BYTES,
+  });
+  return jsonResponse(
+    await runFunctionCall(
+      { headers: request.headers, body },
+      context.deps,
+      options,
+    ),
+  );
+}
+
+/**
+ * Parses, authorises and runs one function call, and encodes its result (the JSON of an HTTP 200
+ * answer). Throws a `BackendError` for a request that cannot run.
+ */
+export async function runFunctionCall(
+  call: FunctionCallRequest,
+  deps: HttpDeps,
+  options: FunctionRouteOptions,
+): Promise<JsonObject> {
+  const caller = await resolveCaller(call.headers.get("authorization"), deps);
   if (options.adminOnly && !caller.isAdmin) {
     throw new BackendError(
       "Unauthenticated",
@@ -47,7 +94,11 @@ export async function handleFunctionCall(
     );
   }
   const body = expectObject(
-    await readJsonBody(context.request, { maxBytes: MAX_FUNCTION_BODY_BYTES }),
+    parseJsonBody(
+      await decodeBody(call.body, call.headers, {
+        maxBytes: MAX_FUNCTION_BODY_BYTES,
+      }),
+    ),
     "the request body",
   );
   const format = parseFormat(body);
@@ -60,13 +111,14 @@ export async function handleFunctionCall(
     allowInternal: caller.isAdmin,
     readTs: options.readTs?.(body),
   };
-  const result = await context.deps.functions.run(request);
+  const result = await deps.functions.run(request);
   if (format === CLEAN_JSON && result.success) {
-    return jsonResponse(
-      encodeRunResult({ ...result, value: encodedToCleanJson(result.value) }),
-    );
+    return encodeRunResult({
+      ...result,
+      value: encodedToCleanJson(result.value),
+    });
   }
-  return jsonResponse(encodeRunResult(result));
+  return encodeRunResult(result);
 }
 
 function parseUdfPath(body: JsonObject): string {

@@ -4,6 +4,7 @@ import { silentLogger } from "../shared/logger.js";
 import type { FetchHandler } from "./http-app.js";
 import { bodyBytes, clientSignal } from "./fast-path.js";
 import { NodeHttpServer } from "./node-server.js";
+import type { CallLane, LaneRequest } from "./call-lane.js";
 
 const servers: NodeHttpServer[] = [];
 
@@ -15,6 +16,7 @@ async function start(
   fetch: FetchHandler,
   maxBodyBytes = 1024,
   standardBodies = true,
+  lane?: CallLane,
 ): Promise<string> {
   const server = new NodeHttpServer({
     fetch,
@@ -22,6 +24,7 @@ async function start(
     port: 0,
     maxBodyBytes,
     standardBodies,
+    lane,
   });
   servers.push(server);
   const port = await server.listen();
@@ -174,5 +177,72 @@ describe("NodeHttpServer", () => {
     expect(await response).toBe("done");
     await closing;
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+  });
+
+  describe("with a call lane", () => {
+    /** A lane for `POST /call` that echoes what it was given. */
+    function echoLane(): CallLane & { seen: LaneRequest[] } {
+      const seen: LaneRequest[] = [];
+      return {
+        seen,
+        accepts: (method, path) => method === "POST" && path === "/call",
+        serve(request) {
+          seen.push(request);
+          return Promise.resolve({
+            status: 200,
+            headers: { "Content-Type": "application/json", "X-Lane": "1" },
+            text: JSON.stringify({
+              body: request.body.toString(),
+              auth: request.headers.get("Authorization"),
+              missing: request.headers.get("x-missing"),
+            }),
+          });
+        },
+      };
+    }
+
+    test("serves what it accepts (query ignored), with a Content-Length, and leaves the rest to fetch", async () => {
+      const lane = echoLane();
+      const url = await start(
+        () => Promise.resolve(new Response("from fetch")),
+        1024,
+        false,
+        lane,
+      );
+      const called = await fetch(`${url}/call?x=1`, {
+        method: "POST",
+        headers: { Authorization: "Convex k" },
+        body: "payload",
+      });
+      expect(called.headers.get("x-lane")).toBe("1");
+      expect(called.headers.get("content-length")).not.toBeNull();
+      expect(await called.json()).toEqual({
+        body: "payload",
+        auth: "Convex k",
+        missing: null,
+      });
+      const other = await fetch(`${url}/other`, { method: "POST", body: "x" });
+      expect(await other.text()).toBe("from fetch");
+      const get = await fetch(`${url}/call`);
+      expect(await get.text()).toBe("from fetch");
+      expect(lane.seen.map((r) => r.path)).toEqual(["/call"]);
+    });
+
+    test("a body over the limit is a 400 PayloadTooLarge that never reaches the lane", async () => {
+      const lane = echoLane();
+      const url = await start(
+        () => Promise.resolve(new Response("from fetch")),
+        16,
+        false,
+        lane,
+      );
+      const response = await fetch(`${url}/call`, {
+        method: "POST",
+        body: "x".repeat(64),
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ code: "PayloadTooLarge" });
+      expect(lane.seen).toHaveLength(0);
+    });
   });
 });

@@ -2,8 +2,10 @@ import http from "node:http";
 import type { Duplex } from "node:stream";
 import { BackendError } from "../errors/backend-error.js";
 import type { Logger } from "../shared/logger.js";
+import type { CallLane, LaneResponse } from "./call-lane.js";
 import { responseText, setBufferedBody, setClientSignal } from "./fast-path.js";
 import type { FetchHandler } from "./http-app.js";
+import type { HeaderLookup } from "./request-body.js";
 import { errorResponse } from "./responses.js";
 
 /**
@@ -32,6 +34,8 @@ export interface NodeHttpServerOptions {
    * the body is only in `bufferedBody(request)`, which spares building a stream per request.
    */
   readonly standardBodies: boolean;
+  /** Serves the requests it accepts instead of `fetch`, without building a `Request`. */
+  readonly lane?: CallLane | undefined;
   readonly upgrade?: UpgradeHandler | undefined;
 }
 
@@ -43,8 +47,8 @@ const DEFAULT_DRAIN_MS = 5_000;
 /**
  * Adapts Node's `http` server to a `FetchHandler`: converts each `IncomingMessage` to a
  * `Request` (body buffered up to `maxBodyBytes`, `clientSignal(request)` aborted when the client goes
- * away) and streams the `Response` back. Keep-alive is on. This is the only module that imports
- * `node:http`.
+ * away) and streams the `Response` back; requests the `lane` accepts (function calls) skip both
+ * conversions. Keep-alive is on. This is the only module that imports `node:http`.
  */
 export class NodeHttpServer {
   readonly #options: NodeHttpServerOptions;
@@ -120,6 +124,13 @@ export class NodeHttpServer {
     req: http.IncomingMessage,
     res: http.ServerResponse,
   ): Promise<void> {
+    const lane = this.#options.lane;
+    const method = req.method ?? "GET";
+    const path = pathOf(req.url ?? "/");
+    if (lane?.accepts(method, path) === true) {
+      await this.#serveCall(lane, req, res, { method, path });
+      return;
+    }
     // Most handlers never look at the signal, so its controller is made on first use.
     let aborter: AbortController | null = null;
     let aborted = false;
@@ -150,6 +161,32 @@ export class NodeHttpServer {
     await writeResponse(response, res);
   }
 
+  /** Serves a request the lane accepted; an unreadable body goes to the error exit. */
+  async #serveCall(
+    lane: CallLane,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    target: { method: string; path: string },
+  ): Promise<void> {
+    let answer: LaneResponse;
+    try {
+      const body = await readBody(req, this.#options.maxBodyBytes);
+      answer = await lane.serve({
+        ...target,
+        headers: headerLookup(req),
+        body,
+      });
+    } catch (error) {
+      res.setHeader("Connection", "close");
+      await writeResponse(errorResponse(error, this.#options.logger), res);
+      return;
+    }
+    res.statusCode = answer.status;
+    for (const name in answer.headers)
+      res.setHeader(name, answer.headers[name]!);
+    res.end(answer.text);
+  }
+
   async #toRequest(
     req: http.IncomingMessage,
     signal: () => AbortSignal,
@@ -173,6 +210,23 @@ export class NodeHttpServer {
     setClientSignal(request, signal);
     return request;
   }
+}
+
+/** The path of a request target, without its query. */
+function pathOf(target: string): string {
+  const query = target.indexOf("?");
+  return query < 0 ? target : target.slice(0, query);
+}
+
+/** `req`'s headers through the `get` of `Headers` (repeated values joined as Node joins them). */
+function headerLookup(req: http.IncomingMessage): HeaderLookup {
+  return {
+    get(name) {
+      const value = req.headers[name.toLowerCase()];
+      if (value === undefined) return null;
+      return Array.isArray(value) ? value.join(", ") : value;
+    },
+  };
 }
 
 /**

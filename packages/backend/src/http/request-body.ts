@@ -23,6 +23,11 @@ export interface ReadBodyOptions {
   readonly maxBytes: number;
 }
 
+/** Where a request's header values come from: a `Headers`, or the Node adapter's view of one. */
+export interface HeaderLookup {
+  get(name: string): string | null;
+}
+
 /**
  * Reads the whole request body as bytes, decoding `Content-Encoding: br` or `gzip`.
  * Throws `BackendError(BadRequest, "PayloadTooLarge")` when the body (compressed or not) exceeds
@@ -32,12 +37,36 @@ export async function readBodyBytes(
   request: Request,
   options: ReadBodyOptions,
 ): Promise<Buffer> {
+  return await decodeBody(
+    await readRawBody(request, options),
+    request.headers,
+    options,
+  );
+}
+
+/** The body of `request` as it came (not decoded), refused past `maxBytes`. */
+export async function readRawBody(
+  request: Request,
+  options: ReadBodyOptions,
+): Promise<Buffer> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > options.maxBytes) throw payloadTooLarge(options.maxBytes);
-  const raw =
-    bufferedBody(request) ?? (await readLimited(request, options.maxBytes));
+  return (
+    bufferedBody(request) ?? (await readLimited(request, options.maxBytes))
+  );
+}
+
+/**
+ * A body as it came (`raw`), decoded per its `Content-Encoding` (`br`, `gzip` or none), with the
+ * errors of {@link readBodyBytes}.
+ */
+export async function decodeBody(
+  raw: Buffer,
+  headers: HeaderLookup,
+  options: ReadBodyOptions,
+): Promise<Buffer> {
   if (raw.length > options.maxBytes) throw payloadTooLarge(options.maxBytes);
-  const encoding = (request.headers.get("content-encoding") ?? "identity")
+  const encoding = (headers.get("content-encoding") ?? "identity")
     .trim()
     .toLowerCase();
   switch (encoding) {
@@ -71,7 +100,11 @@ export async function readJsonBody(
   request: Request,
   options: ReadBodyOptions,
 ): Promise<unknown> {
-  const bytes = await readBodyBytes(request, options);
+  return parseJsonBody(await readBodyBytes(request, options));
+}
+
+/** Parses decoded body bytes as JSON, with the errors of {@link readJsonBody}. */
+export function parseJsonBody(bytes: Buffer): unknown {
   if (bytes.length === 0) return null;
   try {
     return JSON.parse(bytes.toString("utf8")) as unknown;

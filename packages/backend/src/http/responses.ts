@@ -28,17 +28,22 @@ export function textResponse(text: string): Response {
  * gets a generic 500 and the details go to the log. Client errors (4xx) log at warn, server
  * errors (5xx) at error.
  */
-export function errorResponse(error: unknown, logger: Logger): Response {
+export function errorAnswer(
+  error: unknown,
+  logger: Logger,
+): { status: number; body: { code: string; message: string } } {
   const backendError = isBackendError(error) ? error : internalError(error);
   const status = httpStatusFor(backendError.code);
-  const fields = { code: backendError.shortMsg, message: backendError.message };
-  if (status >= 500)
-    logger.error("request failed", { ...fields, cause: error });
-  else logger.warn("request rejected", fields);
-  return jsonResponse(
-    { code: backendError.shortMsg, message: backendError.message },
-    status,
-  );
+  const body = { code: backendError.shortMsg, message: backendError.message };
+  if (status >= 500) logger.error("request failed", { ...body, cause: error });
+  else logger.warn("request rejected", body);
+  return { status, body };
+}
+
+/** {@link errorAnswer} as a `Response`. */
+export function errorResponse(error: unknown, logger: Logger): Response {
+  const { status, body } = errorAnswer(error, logger);
+  return jsonResponse(body, status);
 }
 
 function internalError(cause: unknown): BackendError {

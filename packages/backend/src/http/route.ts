@@ -1,3 +1,4 @@
+import type { FunctionRouteOptions } from "./function-call.js";
 import type { HttpDeps } from "./http-deps.js";
 
 /** What a route handler gets: the request, its parsed URL, and the app's dependencies. */
@@ -14,5 +15,7 @@ export interface RouteContext {
 export interface Route {
   readonly method: "GET" | "POST";
   readonly path: string;
+  /** Set on function-call routes (`callRoute`), which the Node adapter serves without a `Request`. */
+  readonly call?: FunctionRouteOptions | undefined;
   handle(context: RouteContext): Promise<Response>;
 }

@@ -1,10 +1,7 @@
-import { handleFunctionCall } from "../function-call.js";
-import type { Route } from "../route.js";
+import { callRoute } from "../function-call.js";
 
 /** `POST /api/action`: runs a public action (`ConvexHttpClient.action`); admins may run internal ones. */
-export const actionRoute: Route = {
-  method: "POST",
-  path: "/api/action",
-  handle: (context) =>
-    handleFunctionCall(context, { udfType: "action", adminOnly: false }),
-};
+export const actionRoute = callRoute("/api/action", {
+  udfType: "action",
+  adminOnly: false,
+});

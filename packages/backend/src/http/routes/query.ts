@@ -1,10 +1,7 @@
-import { handleFunctionCall } from "../function-call.js";
-import type { Route } from "../route.js";
+import { callRoute } from "../function-call.js";
 
 /** `POST /api/query`: runs a public query (`ConvexHttpClient.query`); admins may run internal ones. */
-export const queryRoute: Route = {
-  method: "POST",
-  path: "/api/query",
-  handle: (context) =>
-    handleFunctionCall(context, { udfType: "query", adminOnly: false }),
-};
+export const queryRoute = callRoute("/api/query", {
+  udfType: "query",
+  adminOnly: false,
+});
