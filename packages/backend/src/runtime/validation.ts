@@ -26,10 +26,27 @@ export interface FunctionValidators {
 export function catalogValidationContext(
   catalog: () => Catalog,
 ): ValidationContext {
-  return {
-    tableNumberOf: (name) => catalog().tableByName(name)?.number,
-    tableNameOf: (number) => catalog().tableByNumber(number)?.name,
-  };
+  return new CatalogValidationContext(catalog);
+}
+
+/**
+ * A class rather than an object of arrow functions: tsx keeps function names, which costs a
+ * `defineProperty` per named closure, per call.
+ */
+class CatalogValidationContext implements ValidationContext {
+  readonly #catalog: () => Catalog;
+
+  constructor(catalog: () => Catalog) {
+    this.#catalog = catalog;
+  }
+
+  tableNumberOf(name: string): number | undefined {
+    return this.#catalog().tableByName(name)?.number;
+  }
+
+  tableNameOf(number: number): string | undefined {
+    return this.#catalog().tableByNumber(number)?.name;
+  }
 }
 
 /**

@@ -37,21 +37,28 @@ export function classifyExport(value: unknown): RegisteredFunction | null {
   )
     return null;
   const exported = value as Record<string, unknown>;
-  const has = (key: string) => Object.prototype.hasOwnProperty.call(value, key);
   const kinds: ExportKind[] = [];
-  if (has("isQuery")) kinds.push("query");
-  if (has("isMutation")) kinds.push("mutation");
-  if (has("isAction")) kinds.push("action");
+  if (Object.hasOwn(exported, "isQuery")) kinds.push("query");
+  if (Object.hasOwn(exported, "isMutation")) kinds.push("mutation");
+  if (Object.hasOwn(exported, "isAction")) kinds.push("action");
   if (kinds.length === 1 && kinds[0] !== undefined) {
-    if (has("isPublic") && has("isInternal")) return null;
-    const visibility = has("isPublic")
+    if (
+      Object.hasOwn(exported, "isPublic") &&
+      Object.hasOwn(exported, "isInternal")
+    )
+      return null;
+    const visibility = Object.hasOwn(exported, "isPublic")
       ? "public"
-      : has("isInternal")
+      : Object.hasOwn(exported, "isInternal")
         ? "internal"
         : null;
     return { kind: kinds[0], visibility, exported };
   }
-  if (kinds.length === 0 && has("isHttp") && has("invokeHttpAction")) {
+  if (
+    kinds.length === 0 &&
+    Object.hasOwn(exported, "isHttp") &&
+    Object.hasOwn(exported, "invokeHttpAction")
+  ) {
     return { kind: "httpAction", visibility: null, exported };
   }
   return null;

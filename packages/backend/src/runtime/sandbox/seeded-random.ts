@@ -9,23 +9,41 @@
 /** A generator of uint32 values. */
 export type Uint32Source = () => number;
 
-/** SFC32 seeded with four 32-bit words. */
+/**
+ * SFC32 seeded with four 32-bit words. (The state lives in a class and the source is an anonymous
+ * arrow: tsx keeps the names of named closures, at a `defineProperty` each, once per invocation.)
+ */
 export function createSeededSource(
   seed: readonly [number, number, number, number],
 ): Uint32Source {
-  let [a, b, c, d] = seed;
-  const next = (): number => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return t >>> 0;
-  };
+  const state = new Sfc32(seed);
   // Discard the first outputs: SFC32's early outputs are correlated with the seed.
-  for (let i = 0; i < 12; i++) next();
-  return next;
+  for (let i = 0; i < 12; i++) state.next();
+  return () => state.next();
+}
+
+class Sfc32 {
+  #a: number;
+  #b: number;
+  #c: number;
+  #d: number;
+
+  constructor([a, b, c, d]: readonly [number, number, number, number]) {
+    this.#a = a;
+    this.#b = b;
+    this.#c = c;
+    this.#d = d;
+  }
+
+  next(): number {
+    const t = (((this.#a + this.#b) | 0) + this.#d) | 0;
+    this.#d = (this.#d + 1) | 0;
+    this.#a = this.#b ^ (this.#b >>> 9);
+    this.#b = (this.#c + (this.#c << 3)) | 0;
+    const c = (this.#c << 21) | (this.#c >>> 11);
+    this.#c = (c + t) | 0;
+    return t >>> 0;
+  }
 }
 
 /** A float in [0, 1) with 32 bits of randomness. */
