@@ -8,20 +8,19 @@
  * both.
  */
 import { originHeaders } from "./cors.js";
-import {
-  runFunctionCall,
-  type FunctionCallRequest,
-  type FunctionRouteOptions,
-} from "./function-call.js";
+import { runFunctionCall, type FunctionRouteOptions } from "./function-call.js";
 import { ROUTES } from "./http-app.js";
 import type { HttpDeps } from "./http-deps.js";
+import type { HeaderLookup } from "./request-body.js";
 import { errorAnswer } from "./responses.js";
 
 /** A function call as the adapter hands it over: its headers and its body as it came. */
-export interface LaneRequest extends FunctionCallRequest {
+export interface LaneRequest {
   readonly method: string;
   /** The URL's path, without its query. */
   readonly path: string;
+  readonly headers: HeaderLookup;
+  readonly body: Buffer;
 }
 
 /** What to write back: always a JSON text. */
@@ -54,7 +53,14 @@ export function createCallLane(deps: HttpDeps): CallLane {
       try {
         if (options === undefined)
           throw new Error(`The call lane does not serve ${request.path}`);
-        body = await runFunctionCall(request, deps, options);
+        body = await runFunctionCall(
+          {
+            headers: request.headers,
+            readBody: () => Promise.resolve(request.body),
+          },
+          deps,
+          options,
+        );
       } catch (error) {
         ({ status, body } = errorAnswer(error, deps.logger));
       }

@@ -329,6 +329,18 @@ function badInputs(): [string, Request, number, string][] {
       400,
       "PayloadTooLarge",
     ],
+    [
+      "an oversized body to an admin route without an admin key",
+      post(
+        "/api/function",
+        JSON.stringify({
+          path: "m:f",
+          args: { s: "x".repeat(MAX_FUNCTION_BODY_BYTES) },
+        }),
+      ),
+      401,
+      "MissingAdminKey",
+    ],
   ];
 }
 

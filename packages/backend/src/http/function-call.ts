@@ -39,10 +39,11 @@ export interface FunctionRouteOptions {
   readonly readTs?: ((body: JsonObject) => bigint) | undefined;
 }
 
-/** A function call as the shared path reads it: its headers and its body as it came. */
+/** A function call as the shared path reads it: its headers, and its body as it came. */
 export interface FunctionCallRequest {
   readonly headers: HeaderLookup;
-  readonly body: Buffer;
+  /** Called once the caller is authorised (so a refused caller is refused whatever it sent). */
+  readBody(): Promise<Buffer>;
 }
 
 /**
@@ -64,16 +65,11 @@ async function handleFunctionCall(
   options: FunctionRouteOptions,
 ): Promise<Response> {
   const { request } = context;
-  const body = await readRawBody(request, {
-    maxBytes: MAX_FUNCTION_BODY_BYTES,
-  });
-  return jsonResponse(
-    await runFunctionCall(
-      { headers: request.headers, body },
-      context.deps,
-      options,
-    ),
-  );
+  const call: FunctionCallRequest = {
+    headers: request.headers,
+    readBody: () => readRawBody(request, { maxBytes: MAX_FUNCTION_BODY_BYTES }),
+  };
+  return jsonResponse(await runFunctionCall(call, context.deps, options));
 }
 
 /**
@@ -95,7 +91,7 @@ export async function runFunctionCall(
   }
   const body = expectObject(
     parseJsonBody(
-      await decodeBody(call.body, call.headers, {
+      await decodeBody(await call.readBody(), call.headers, {
         maxBytes: MAX_FUNCTION_BODY_BYTES,
       }),
     ),
