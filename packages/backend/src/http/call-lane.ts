@@ -4,7 +4,7 @@
  * `Response`. Undici's constructors (header lists, an abort signal per request, a body stream per
  * response) cost about a quarter of the event loop's time per HTTP mutation. The lane answers
  * exactly what the fetch-style app answers for the same request (`runFunctionCall`, the same
- * error exit, the same CORS headers); `call-lane.test.ts` runs the function-route cases through
+ * error exit, the same CORS headers); `function-call.test.ts` runs the function-route cases through
  * both.
  */
 import { originHeaders } from "./cors.js";
