@@ -3,7 +3,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { freePort } from "./free-port.js";
+import { freePorts } from "./free-port.js";
 import { HULL_BIN } from "./repo-paths.js";
 
 const execFileAsync = promisify(execFile);
@@ -53,8 +53,7 @@ export async function startHull(
   const dbFlags =
     options.databaseUrl === undefined ? [] : ["--db", options.databaseUrl];
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "hull-e2e-"));
-  const port = await freePort();
-  const sitePort = await freePort();
+  const [port, sitePort] = await freePorts(2);
   const url = `http://127.0.0.1:${port}`;
   let output = "";
   let child: ChildProcess | undefined;
