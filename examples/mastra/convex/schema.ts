@@ -1,4 +1,5 @@
-import { defineSchema } from "convex/server";
+import { defineSchema, defineTable } from "convex/server";
+import { v } from "convex/values";
 import {
   mastraBackgroundTasksTable,
   mastraCacheListItemsTable,
@@ -36,4 +37,19 @@ export default defineSchema({
   mastra_cache: mastraCacheTable,
   mastra_cache_list_items: mastraCacheListItemsTable,
   mastra_documents: mastraDocumentsTable,
+  // A native vector index for `ConvexNativeVector` (`ctx.vectorSearch`), laid out as the
+  // package's `defineMastraNativeVectorTable` lays it out, plus a filter field copied from
+  // each vector's metadata.
+  docs_vectors: defineTable({
+    id: v.string(),
+    embedding: v.array(v.float64()),
+    metadata: v.optional(v.any()),
+    tenantId: v.optional(v.string()),
+  })
+    .index("by_record_id", ["id"])
+    .vectorIndex("by_embedding", {
+      vectorField: "embedding",
+      dimensions: 4,
+      filterFields: ["tenantId"],
+    }),
 });

@@ -9,6 +9,7 @@
  */
 
 import type * as mastra_cache from "../mastra/cache.js";
+import type * as mastra_nativeVector from "../mastra/nativeVector.js";
 import type * as mastra_storage from "../mastra/storage.js";
 
 import type {
@@ -19,6 +20,7 @@ import type {
 
 declare const fullApi: ApiFromModules<{
   "mastra/cache": typeof mastra_cache;
+  "mastra/nativeVector": typeof mastra_nativeVector;
   "mastra/storage": typeof mastra_storage;
 }>;
 

@@ -2,8 +2,10 @@
  * Table and index metadata. The metadata is itself stored as documents of two internal tables in
  * the same log as user data, so it is durable and transactional:
  *
- * - `_tables` (table number 1): `{ name, number, documentType }`, one per table; `documentType` is
- *   the JSON text of the table's validator when the schema enforces it, else null.
+ * - `_tables` (table number 1): `{ name, number, documentType, searchIndexes?, vectorIndexes? }`,
+ *   one per table; `documentType` is the JSON text of the table's validator when the schema
+ *   enforces it, else null; the other two are the JSON text of the schema's search and vector
+ *   index definitions (absent when there are none).
  * - `_index` (table number 2): `{ table, name, fields, state, staged }`, one per user index;
  *   `table` is the table number, `fields` the user fields (without the implicit suffix).
  *
@@ -19,6 +21,10 @@ import {
 } from "../values/id.js";
 import { parseValidatorJson, type ValidatorJson } from "../values/validator.js";
 import type { Document } from "../values/value.js";
+import type {
+  SearchIndexDefinition,
+  VectorIndexDefinition,
+} from "./schema-definition.js";
 
 export const TABLES_TABLE = "_tables";
 export const INDEX_TABLE = "_index";
@@ -62,6 +68,10 @@ export interface TableInfo {
   readonly docId: string | null;
   /** The validator writes must match, or null when the schema does not enforce one. */
   readonly documentType: ValidatorJson | null;
+  /** The schema's search indexes on this table. */
+  readonly searchIndexes: readonly SearchIndexDefinition[];
+  /** The schema's vector indexes on this table. */
+  readonly vectorIndexes: readonly VectorIndexDefinition[];
 }
 
 /** Whether `name` is a system table name (`_`-prefixed): not writable through user methods. */
@@ -103,12 +113,20 @@ function builtinIndexes(tableNumber: number): IndexInfo[] {
 }
 
 function metaTable(number: number, name: string): TableInfo {
-  return { number, id: String(number), name, docId: null, documentType: null };
+  return {
+    number,
+    id: String(number),
+    name,
+    docId: null,
+    documentType: null,
+    searchIndexes: [],
+    vectorIndexes: [],
+  };
 }
 
 /** Decodes a `_tables` document into a table. */
 function tableFromDocument(doc: Document): TableInfo {
-  const { name, number, documentType } = doc;
+  const { name, number, documentType, searchIndexes, vectorIndexes } = doc;
   assert(
     typeof name === "string" && typeof number === "number",
     "malformed _tables document",
@@ -122,7 +140,18 @@ function tableFromDocument(doc: Document): TableInfo {
       typeof documentType === "string"
         ? parseValidatorJson(JSON.parse(documentType))
         : null,
+    searchIndexes: definitionsFromText<SearchIndexDefinition>(searchIndexes),
+    vectorIndexes: definitionsFromText<VectorIndexDefinition>(vectorIndexes),
   };
+}
+
+/** The definitions `schema.ts` stored as JSON text (absent or null: none). */
+function definitionsFromText<T>(text: unknown): readonly T[] {
+  if (text === undefined || text === null) return [];
+  assert(typeof text === "string", "malformed _tables index definitions");
+  const parsed: unknown = JSON.parse(text);
+  assert(Array.isArray(parsed), "malformed _tables index definitions");
+  return parsed as T[];
 }
 
 /** Decodes an `_index` document into an index. */

@@ -7,6 +7,7 @@ import { describe } from "vitest";
 import { describeDurabilitySuite } from "./engine.durability.suite.js";
 import { describeOccSuite } from "./engine.occ.suite.js";
 import { describeSchemaSuite } from "./engine.schema.suite.js";
+import { describeSearchSuite } from "./engine.search.suite.js";
 import { describeSerializabilitySuite } from "./engine.serializability.suite.js";
 import {
   createEngineSuiteContext,
@@ -28,6 +29,7 @@ export function runEngineSuite(
     describe("committer", () => describeOccSuite(ctx));
     describe("serializability", () => describeSerializabilitySuite(ctx));
     describe("schema and indexes", () => describeSchemaSuite(ctx));
+    describe("search", () => describeSearchSuite(ctx));
     describe("durability and retention", () => describeDurabilitySuite(ctx));
   });
 }

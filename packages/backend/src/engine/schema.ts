@@ -19,7 +19,12 @@ import {
 import type { Database } from "./database.js";
 import { DocumentCache } from "./document-codec.js";
 import { IndexBackfill, type BackfillProgress } from "./index-backfill.js";
-import type { IndexDefinition, SchemaDefinition } from "./schema-definition.js";
+import type {
+  IndexDefinition,
+  SchemaDefinition,
+  SearchIndexDefinition,
+  VectorIndexDefinition,
+} from "./schema-definition.js";
 import { userFields } from "./system-fields.js";
 import type { Transaction } from "./transaction.js";
 
@@ -108,6 +113,26 @@ export function planSchemaChanges(
     }
   }
   return { addedIndexes, droppedIndexes, restagedIndexes };
+}
+
+/** What a `_tables` document holds of the schema, as stored (JSON texts, null for none). */
+interface TableSchemaTexts {
+  readonly documentType: string | null;
+  readonly searchIndexes: string | null;
+  readonly vectorIndexes: string | null;
+}
+
+const NO_TABLE_SCHEMA: TableSchemaTexts = {
+  documentType: null,
+  searchIndexes: null,
+  vectorIndexes: null,
+};
+
+/** Search or vector index definitions as stored in `_tables`: JSON text, or null for none. */
+function definitionsText(
+  definitions: readonly (SearchIndexDefinition | VectorIndexDefinition)[],
+): string | null {
+  return definitions.length === 0 ? null : JSON.stringify(definitions);
 }
 
 export class SchemaManager {
@@ -237,16 +262,19 @@ export class SchemaManager {
           );
         }
       }
-      const documentType = schema.schemaValidation
-        ? JSON.stringify(def.documentType)
-        : null;
-      await this.#setDocumentType(tx, table, documentType);
+      await this.#setTableSchema(tx, table, {
+        documentType: schema.schemaValidation
+          ? JSON.stringify(def.documentType)
+          : null,
+        searchIndexes: definitionsText(def.searchIndexes),
+        vectorIndexes: definitionsText(def.vectorIndexes),
+      });
     }
     const inSchema = new Set(schema.tables.map((t) => t.tableName));
     for (const table of tx.catalog.tables()) {
       if (table.docId === null) continue;
       if (!inSchema.has(table.name))
-        await this.#setDocumentType(tx, table, null);
+        await this.#setTableSchema(tx, table, NO_TABLE_SCHEMA);
       for (const index of tx.catalog.indexesOf(table.number)) {
         if (index.docId !== null && !keep.has(index.id)) {
           await tx.writeMetadata(INDEX_TABLE_NUMBER, index.docId, null);
@@ -269,18 +297,33 @@ export class SchemaManager {
     });
   }
 
-  async #setDocumentType(
+  async #setTableSchema(
     tx: Transaction,
     table: TableInfo,
-    documentType: string | null,
+    next: TableSchemaTexts,
   ): Promise<void> {
-    const current =
-      table.documentType === null ? null : JSON.stringify(table.documentType);
-    if (current === documentType) return;
+    const current: TableSchemaTexts = {
+      documentType:
+        table.documentType === null ? null : JSON.stringify(table.documentType),
+      searchIndexes: definitionsText(table.searchIndexes),
+      vectorIndexes: definitionsText(table.vectorIndexes),
+    };
+    if (
+      current.documentType === next.documentType &&
+      current.searchIndexes === next.searchIndexes &&
+      current.vectorIndexes === next.vectorIndexes
+    )
+      return;
     await tx.writeMetadata(TABLES_TABLE_NUMBER, table.docId, {
       name: table.name,
       number: table.number,
-      documentType,
+      documentType: next.documentType,
+      ...(next.searchIndexes === null
+        ? {}
+        : { searchIndexes: next.searchIndexes }),
+      ...(next.vectorIndexes === null
+        ? {}
+        : { vectorIndexes: next.vectorIndexes }),
     });
   }
 

@@ -42,8 +42,11 @@ import {
 } from "./limits.js";
 import type {
   IndexReader,
+  IndexScanItem,
   IndexScanIterator,
   ResolvedIndex,
+  ResolvedSearchIndex,
+  ResolvedVectorIndex,
 } from "./query/index-reader.js";
 import type { CursorCodec } from "./query/cursor.js";
 import {
@@ -275,13 +278,76 @@ export class Transaction implements IndexReader {
 
   /** Number of documents in `table` at this transaction's view; reads the whole table range. */
   async count(tableName: string): Promise<number> {
+    const documents = this.scanTable(tableName);
+    let count = 0;
+    while ((await documents.next()).done !== true) count += 1;
+    return count;
+  }
+
+  async *scanTable(tableName: string): AsyncGenerator<IndexScanItem> {
     this.#assertOpen();
     const index = this.resolveIndex(tableName, BY_ID);
-    if (index === null) return 0;
+    if (index === null) return;
     const scan = this.#openScan(index, FULL_INTERVAL, "asc", () => {});
-    let count = 0;
-    while ((await scan.next()).done !== true) count += 1;
-    return count;
+    for (;;) {
+      const result = await scan.next();
+      if (result.done === true) return;
+      yield result.value;
+    }
+  }
+
+  countRead(size: number): void {
+    this.#limits.addRead(size);
+  }
+
+  resolveSearchIndex(
+    tableName: string,
+    indexName: string,
+  ): ResolvedSearchIndex | null {
+    const definition = this.#textIndex(tableName, indexName, "searchIndexes");
+    return definition === null
+      ? null
+      : {
+          tableName,
+          indexName,
+          searchField: definition.searchField,
+          filterFields: definition.filterFields,
+        };
+  }
+
+  resolveVectorIndex(
+    tableName: string,
+    indexName: string,
+  ): ResolvedVectorIndex | null {
+    const definition = this.#textIndex(tableName, indexName, "vectorIndexes");
+    return definition === null
+      ? null
+      : {
+          tableName,
+          indexName,
+          vectorField: definition.vectorField,
+          dimensions: definition.dimensions,
+          filterFields: definition.filterFields,
+        };
+  }
+
+  /** A search or vector index definition of the catalog; throws for a staged one. */
+  #textIndex<K extends "searchIndexes" | "vectorIndexes">(
+    tableName: string,
+    indexName: string,
+    kind: K,
+  ): TableInfo[K][number] | null {
+    this.#assertOpen();
+    const table = visibleTable(this.#catalog, tableName);
+    if (table === undefined) {
+      this.#recordTableLookup(tableName);
+      return null;
+    }
+    const definitions: readonly TableInfo[K][number][] = table[kind];
+    const definition = definitions.find((d) => d.name === indexName);
+    if (definition === undefined) return null;
+    if (definition.staged) throw indexNotReadyError(tableName, indexName, true);
+    return definition;
   }
 
   resolveIndex(tableName: string, indexName: string): ResolvedIndex | null {

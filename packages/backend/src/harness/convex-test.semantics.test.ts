@@ -22,6 +22,29 @@ describe("convexTest where Hull follows the real backend", () => {
     expect(await t.query(api.counters.get, { name: "c" })).toBe(10);
   });
 
+  test("withSearchIndex ranks by relevance on the real engine", async () => {
+    const t = convexTest(schema, modules);
+    await t.mutation(api.messages.send, { author: "a", body: "hello world" });
+    await t.mutation(api.messages.send, { author: "b", body: "hello hello" });
+    await t.mutation(api.messages.send, { author: "a", body: "goodbye" });
+    const found = await t.run((ctx) =>
+      ctx.db
+        .query("messages")
+        .withSearchIndex("search_body", (q) => q.search("body", "hello"))
+        .collect(),
+    );
+    expect(found.map((m) => m.body)).toEqual(["hello hello", "hello world"]);
+    const byA = await t.run((ctx) =>
+      ctx.db
+        .query("messages")
+        .withSearchIndex("search_body", (q) =>
+          q.search("body", "hel").eq("author", "a"),
+        )
+        .collect(),
+    );
+    expect(byA.map((m) => m.body)).toEqual(["hello world"]);
+  });
+
   test("a document over 1 MiB fails with Convex's error", async () => {
     const t = convexTest(schema, modules);
     await expect(

@@ -47,6 +47,8 @@ export interface InvocationServices {
   readonly storage: FileStorage | null;
   /** `ctx.scheduler` (`scheduler-syscalls.ts`). */
   readonly scheduler: SchedulerSyscalls;
+  /** `ctx.vectorSearch` in actions: the `query` argument, answered as the syscall's JSON reply. */
+  vectorSearch(query: unknown): Promise<string>;
   /** Nested call from a query or mutation: a sub-transaction of `parent`'s transaction. */
   runNested(parent: HostInvocation, call: NestedCall): Promise<SyscallReply>;
   /** Call from an action: its own transaction (or action). */
@@ -76,7 +78,6 @@ export interface InvocationScope {
 export const MAX_CALL_DEPTH = 8;
 
 const NOT_SUPPORTED_YET = new Set([
-  "1.0/actions/vectorSearch",
   "1.0/signJwt",
   "1.0/createFunctionHandle",
   "1.0/createServiceToken",
@@ -178,6 +179,12 @@ export class HostInvocation implements SyscallChannel {
         return Promise.resolve("null");
       case "1.0/runUdf":
         return this.#runUdf(args);
+      case "1.0/actions/vectorSearch":
+        return this.scope.kind === "action"
+          ? this.#services.vectorSearch(args["query"])
+          : Promise.reject(
+              new Error("vectorSearch is only available in actions."),
+            );
       case "1.0/actions/query":
       case "1.0/actions/mutation":
       case "1.0/actions/action":
@@ -193,7 +200,6 @@ export class HostInvocation implements SyscallChannel {
           return storageSyscall(this.#services.storage, this.scope, op, args);
         }
         if (NOT_SUPPORTED_YET.has(op)) {
-          // TODO(issue-5): vector search, JWT signing, function handles.
           return Promise.reject(
             new Error(`${op} is not supported by this backend yet.`),
           );

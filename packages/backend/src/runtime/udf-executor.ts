@@ -27,6 +27,7 @@ import type { DeployedFunction, Deployment } from "./deployment.js";
 import type { FileStorage } from "./file-storage.js";
 import type { FunctionLogs } from "./function-logs.js";
 import { SchedulerSyscalls } from "./scheduler-syscalls.js";
+import { vectorSearchSyscall } from "./vector-search-syscall.js";
 import {
   HostInvocation,
   MAX_CALL_DEPTH,
@@ -443,6 +444,8 @@ export class UdfExecutor {
         ),
         runFromAction: (parent, call) =>
           this.#runFromAction(deployment, parent, call),
+        vectorSearch: (query) =>
+          vectorSearchSyscall(this.#options.database, query),
       };
       this.#services.set(deployment, services);
     }

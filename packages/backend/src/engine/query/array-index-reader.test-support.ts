@@ -14,12 +14,20 @@ import type {
   IndexScanItem,
   IndexScanIterator,
   ResolvedIndex,
+  ResolvedSearchIndex,
+  ResolvedVectorIndex,
 } from "./index-reader.js";
 
 export interface ArrayTable {
   readonly name: string;
   /** User indexes by name: their user fields (the `_creationTime`, `_id` suffix is implied). */
   readonly indexes?: Readonly<Record<string, readonly string[]>>;
+  readonly searchIndexes?: Readonly<
+    Record<string, Omit<ResolvedSearchIndex, "tableName" | "indexName">>
+  >;
+  readonly vectorIndexes?: Readonly<
+    Record<string, Omit<ResolvedVectorIndex, "tableName" | "indexName">>
+  >;
   readonly documents: readonly Document[];
 }
 
@@ -34,6 +42,8 @@ export interface RecordedScan {
 
 export interface ArrayIndexReader extends IndexReader {
   readonly scans: RecordedScan[];
+  /** Documents counted through `countRead`. */
+  readonly counted: { reads: number };
 }
 
 /** The full key fields of an index with these user fields. */
@@ -61,8 +71,37 @@ export function createArrayIndexReader(
 ): ArrayIndexReader {
   const scans: RecordedScan[] = [];
   const byName = new Map(tables.map((table) => [table.name, table]));
+  const counted = { reads: 0 };
   return {
     scans,
+    counted,
+    resolveSearchIndex(tableName, indexName) {
+      const index = byName.get(tableName)?.searchIndexes?.[indexName];
+      return index === undefined ? null : { tableName, indexName, ...index };
+    },
+    resolveVectorIndex(tableName, indexName) {
+      const index = byName.get(tableName)?.vectorIndexes?.[indexName];
+      return index === undefined ? null : { tableName, indexName, ...index };
+    },
+    scanTable(tableName) {
+      const documents = byName.get(tableName)?.documents ?? [];
+      const items = documents
+        .map((document) => ({
+          key: documentKey(document, ["_id"]),
+          document,
+          size: documentSize(document),
+        }))
+        .sort((a, b) => compareKeys(a.key, b.key));
+      return {
+        [Symbol.asyncIterator]: () => {
+          const iterator = items[Symbol.iterator]();
+          return { next: () => Promise.resolve(iterator.next()) };
+        },
+      };
+    },
+    countRead() {
+      counted.reads += 1;
+    },
     resolveIndex(tableName, indexName) {
       const table = byName.get(tableName);
       const userFields =

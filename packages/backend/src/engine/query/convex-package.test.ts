@@ -29,6 +29,10 @@ const schema = defineSchema({
     age: v.int64(),
     tags: v.optional(v.object({ admin: v.boolean() })),
   }).index("by_name_age", ["name", "age"]),
+  posts: defineTable({ title: v.string(), section: v.string() }).searchIndex(
+    "search_title",
+    { searchField: "title", filterFields: ["section"] },
+  ),
 });
 type DataModel = DataModelFromSchemaDefinition<typeof schema>;
 type Ctx = GenericQueryCtx<DataModel>;
@@ -40,6 +44,24 @@ const users: Document[] = [
   { _id: "u3", _creationTime: 3, name: "bob", age: 12n },
   { _id: "u4", _creationTime: 4, name: "bob", age: 7n },
   { _id: "u5", _creationTime: 5, name: "cyd", age: 7n },
+];
+
+const posts: Document[] = [
+  { _id: "p1", _creationTime: 1, title: "Red apples", section: "food" },
+  {
+    _id: "p2",
+    _creationTime: 2,
+    title: "apple pie, apple tart",
+    section: "food",
+  },
+  {
+    _id: "p3",
+    _creationTime: 3,
+    title: "Apple releases a phone",
+    section: "tech",
+  },
+  { _id: "p4", _creationTime: 4, title: "Pears", section: "food" },
+  { _id: "p5", _creationTime: 5, title: "applesauce", section: "food" },
 ];
 
 const codec = createCursorCodec(new Uint8Array(32).fill(9));
@@ -111,7 +133,16 @@ describe("the query layer driven by the convex package", () => {
       ]),
     );
     installConvex(
-      createArrayIndexReader([{ name: "users", indexes, documents: users }]),
+      createArrayIndexReader([
+        { name: "users", indexes, documents: users },
+        {
+          name: "posts",
+          searchIndexes: {
+            search_title: { searchField: "title", filterFields: ["section"] },
+          },
+          documents: posts,
+        },
+      ]),
     );
   });
 
@@ -236,5 +267,49 @@ describe("the query layer driven by the convex package", () => {
     ).rejects.toThrow(
       `Already defined equality bound in index range. Can't add "name" == "bob".`,
     );
+  });
+
+  test("withSearchIndex ranks by relevance, filters with eq, and takes, firsts and paginates", async () => {
+    const apple = await run((ctx) =>
+      ctx.db
+        .query("posts")
+        .withSearchIndex("search_title", (q) => q.search("title", "apple pie"))
+        .collect(),
+    );
+    expect(idsOf(apple)).toEqual(["p2", "p3"]);
+    const typing = await run((ctx) =>
+      ctx.db
+        .query("posts")
+        .withSearchIndex("search_title", (q) =>
+          q.search("title", "appl").eq("section", "food"),
+        )
+        .filter((q) => q.neq(q.field("title"), "Red apples"))
+        .take(5),
+    );
+    expect(idsOf(typing)).toEqual(["p5", "p2"]);
+    const first = await run((ctx) =>
+      ctx.db
+        .query("posts")
+        .withSearchIndex("search_title", (q) => q.search("title", "phone"))
+        .first(),
+    );
+    expect(first).toMatchObject({ _id: "p3" });
+    const pages: string[][] = [];
+    let cursor: string | null = null;
+    for (;;) {
+      const c: string | null = cursor;
+      const result: PaginationResult<{ _id: string }> = await run((ctx) =>
+        ctx.db
+          .query("posts")
+          .withSearchIndex("search_title", (q) => q.search("title", "ap"))
+          .paginate({ numItems: 2, cursor: c }),
+      );
+      pages.push(idsOf(result.page));
+      if (result.isDone) break;
+      cursor = result.continueCursor;
+    }
+    expect(pages.flat().sort()).toEqual(["p1", "p2", "p3", "p5"]);
+    expect(pages.map((p) => p.length)).toEqual([2, 2, 0]);
+    expect(openStreams).toBe(0);
   });
 });

@@ -28,6 +28,27 @@ export interface ResolvedIndex {
   readonly fields: readonly string[];
 }
 
+/** A search index a query may read (`query/search-source.ts`). */
+export interface ResolvedSearchIndex {
+  readonly tableName: string;
+  readonly indexName: string;
+  /** The string field searched (a dotted path). */
+  readonly searchField: string;
+  /** The fields `q.eq` may filter on (dotted paths). */
+  readonly filterFields: readonly string[];
+}
+
+/** A vector index an action may search (`query/vector-search.ts`). */
+export interface ResolvedVectorIndex {
+  readonly tableName: string;
+  readonly indexName: string;
+  /** The field holding each document's vector (a dotted path). */
+  readonly vectorField: string;
+  readonly dimensions: number;
+  /** The fields `q.eq` may filter on (dotted paths). */
+  readonly filterFields: readonly string[];
+}
+
 /** One document yielded by a scan. */
 export interface IndexScanItem {
   /** The document's full index key (over `ResolvedIndex.fields`). */
@@ -96,4 +117,29 @@ export interface IndexReader {
     interval: KeyInterval,
     order: Order,
   ): IndexScanIterator;
+
+  /**
+   * Resolves the search index `table.index`: null when there is no such search index (or no such
+   * table). Throws `BackendError("BadRequest", "IndexNotReady", …)` for a staged one.
+   */
+  resolveSearchIndex(
+    tableName: string,
+    indexName: string,
+  ): ResolvedSearchIndex | null;
+
+  /** Resolves the vector index `table.index`, as `resolveSearchIndex` does. */
+  resolveVectorIndex(
+    tableName: string,
+    indexName: string,
+  ): ResolvedVectorIndex | null;
+
+  /**
+   * Every document of `tableName` as this transaction sees it, in `_id` order, for ranking a whole
+   * table (search). The whole table is recorded in the read set once exhausted, but the documents
+   * do not count against the read limits: call `countRead` for the ones the caller returns.
+   */
+  scanTable(tableName: string): AsyncIterable<IndexScanItem>;
+
+  /** Counts one document of `size` bytes against the read limits (see `scanTable`). */
+  countRead(size: number): void;
 }

@@ -34,8 +34,26 @@ export interface ScanBounds {
   readonly trackSplitPosition?: boolean | undefined;
 }
 
+/** The source stage a `QueryStream` pulls from: an index scan or a search. */
+export interface RowSource {
+  /** Where the source stands: what `continueCursor` encodes (see `IndexScanSource.position`). */
+  readonly position: CursorPosition | null;
+  /** A middle position of the rows produced, for `splitCursor`; null when untracked or too few. */
+  readonly splitPosition: CursorPosition | null;
+  /** True past three quarters of the page's maximums or of the transaction's read limits. */
+  isApproachingDataLimit(): boolean;
+  /** The next row, or null at the end. */
+  next(): Promise<IndexScanItem | null>;
+  /** True when the next `next()` would return null without reading storage. */
+  atEnd(): boolean;
+  /** Ends the source as a `next()` at its end does (call only when `atEnd()`). */
+  finish(): void;
+  /** Stops early; idempotent. */
+  close(): void;
+}
+
 /** Reads one interval of one index; see the module comment. */
-export class IndexScanSource {
+export class IndexScanSource implements RowSource {
   readonly #reader: IndexReader;
   readonly #index: ResolvedIndex;
   readonly #interval: KeyInterval;
@@ -85,10 +103,7 @@ export class IndexScanSource {
 
   /** A position in the middle of the scanned rows, when tracking and more than two were scanned. */
   get splitPosition(): CursorPosition | null {
-    const keys = this.#scannedKeys;
-    if (keys === null || keys.length <= 2) return null;
-    const key = keys[Math.floor(keys.length / 2)];
-    return key === undefined ? null : { type: "after", key };
+    return middlePosition(this.#scannedKeys);
   }
 
   /**
@@ -96,17 +111,7 @@ export class IndexScanSource {
    * the page has none (Convex's `is_approaching_data_limit`).
    */
   isApproachingDataLimit(): boolean {
-    const rows = Math.min(
-      this.#bounds.maximumRowsRead ?? Infinity,
-      TRANSACTION_MAX_READ_ROWS,
-    );
-    const bytes = Math.min(
-      this.#bounds.maximumBytesRead ?? Infinity,
-      TRANSACTION_MAX_READ_BYTES,
-    );
-    return (
-      this.#rowsRead > softLimit(rows) || this.#bytesRead > softLimit(bytes)
-    );
+    return approachingDataLimit(this.#bounds, this.#rowsRead, this.#bytesRead);
   }
 
   /**
@@ -118,7 +123,7 @@ export class IndexScanSource {
    */
   async next(): Promise<IndexScanItem | null> {
     if (this.#done) return null;
-    this.#checkPageLimits();
+    checkPageLimits(this.#bounds, this.#rowsRead, this.#bytesRead);
     if (this.#iterator === null) {
       if (isEmptyInterval(this.#interval)) return this.#finish();
       this.#iterator = this.#reader.scan(
@@ -171,26 +176,62 @@ export class IndexScanSource {
     this.#position = this.#bounds.endAt ?? { type: "end" };
     return null;
   }
+}
 
-  #checkPageLimits(): void {
-    // With an end cursor the whole (cursor, endCursor] range must be returned, so the page
-    // maximums do not apply.
-    if (this.#bounds.endAt) return;
-    const { maximumBytesRead, maximumRowsRead } = this.#bounds;
-    if (maximumBytesRead != null && this.#bytesRead >= maximumBytesRead) {
-      throw new BackendError(
-        "PaginationLimit",
-        "QueryScannedTooMuchDataError",
-        `Query scanned too much data (fetched ${this.#bytesRead} bytes).`,
-      );
-    }
-    if (maximumRowsRead != null && this.#rowsRead >= maximumRowsRead) {
-      throw new BackendError(
-        "PaginationLimit",
-        "QueryScannedTooManyDocumentsError",
-        `Query scanned too many documents (fetched ${this.#rowsRead}).`,
-      );
-    }
+/** The position after the middle one of `keys` (rows produced so far), when more than two. */
+export function middlePosition(
+  keys: readonly Uint8Array[] | null,
+): CursorPosition | null {
+  if (keys === null || keys.length <= 2) return null;
+  const key = keys[Math.floor(keys.length / 2)];
+  return key === undefined ? null : { type: "after", key };
+}
+
+/**
+ * True past three quarters of the page's maximums, or of the transaction's read limits when the
+ * page has none (Convex's `is_approaching_data_limit`), after `rows` rows of `bytes` bytes.
+ */
+export function approachingDataLimit(
+  bounds: ScanBounds,
+  rows: number,
+  bytes: number,
+): boolean {
+  const maxRows = Math.min(
+    bounds.maximumRowsRead ?? Infinity,
+    TRANSACTION_MAX_READ_ROWS,
+  );
+  const maxBytes = Math.min(
+    bounds.maximumBytesRead ?? Infinity,
+    TRANSACTION_MAX_READ_BYTES,
+  );
+  return rows > softLimit(maxRows) || bytes > softLimit(maxBytes);
+}
+
+/**
+ * Throws when a page maximum is reached after `rows` rows of `bytes` bytes and more rows may
+ * follow. With an end cursor the whole (cursor, endCursor] range must be returned, so the page
+ * maximums do not apply.
+ */
+export function checkPageLimits(
+  bounds: ScanBounds,
+  rows: number,
+  bytes: number,
+): void {
+  if (bounds.endAt) return;
+  const { maximumBytesRead, maximumRowsRead } = bounds;
+  if (maximumBytesRead != null && bytes >= maximumBytesRead) {
+    throw new BackendError(
+      "PaginationLimit",
+      "QueryScannedTooMuchDataError",
+      `Query scanned too much data (fetched ${bytes} bytes).`,
+    );
+  }
+  if (maximumRowsRead != null && rows >= maximumRowsRead) {
+    throw new BackendError(
+      "PaginationLimit",
+      "QueryScannedTooManyDocumentsError",
+      `Query scanned too many documents (fetched ${rows}).`,
+    );
   }
 }
 

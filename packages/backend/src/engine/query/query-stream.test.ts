@@ -200,21 +200,35 @@ describe("openQueryStream", () => {
     );
   });
 
-  test("refuses search queries with a clear not-supported error", () => {
-    const plan = parseQueryPlan({
-      source: {
-        type: "Search",
-        indexName: "messages.search_body",
-        filters: [{ type: "Search", fieldPath: "body", value: "hi" }],
-      },
-      operators: [],
-    });
-    expect(() => openQueryStream(reader(), plan)).toThrow(
+  test("refuses a search on a table without that search index, and a search that does not start with q.search", () => {
+    const search = (filters: unknown[]) =>
+      parseQueryPlan({
+        source: { type: "Search", indexName: "messages.search_body", filters },
+        operators: [],
+      });
+    const text = { type: "Search", fieldPath: "body", value: "hi" };
+    expect(() => openQueryStream(reader(), search([text]))).toThrow(
       expect.objectContaining({
         code: "BadRequest",
-        shortMsg: "SearchNotSupported",
+        shortMsg: "IndexNotFoundError",
       }),
     );
+    const withIndex = createArrayIndexReader([
+      {
+        name: "messages",
+        searchIndexes: {
+          search_body: { searchField: "body", filterFields: ["channel"] },
+        },
+        documents: [],
+      },
+    ]);
+    const eq = { type: "Eq", fieldPath: "channel", value: "a" };
+    expect(() => openQueryStream(withIndex, search([eq, text]))).toThrow(
+      expect.objectContaining({ shortMsg: "InvalidSearchQuery" }),
+    );
+    expect(() =>
+      openQueryStream(withIndex, search([{ ...text, fieldPath: "channel" }])),
+    ).toThrow(/does not match the search field "body"/);
   });
 
   test("surfaces filter evaluation errors from next()", async () => {

@@ -1,17 +1,22 @@
 /**
- * Runs a `QueryPlan` over an `IndexReader`: the source interval is scanned in order and each
- * document passes through the operators in the order the query lists them (`filter` then `limit`
- * differs from `limit` then `filter`), one document per `next()`.
+ * Runs a `QueryPlan` over an `IndexReader`: the source (an index interval scanned in order, or
+ * a search's ranked results) yields documents that pass through the operators in the order the
+ * query lists them (`filter` then `limit` differs from `limit` then `filter`), one document per
+ * `next()`.
  */
 import { badRequest } from "../../errors/backend-error.js";
-import type { KeyInterval, Order } from "../../storage/persistence.js";
 import type { Document } from "../../values/value.js";
 import { computeQueryFingerprint, type CursorPosition } from "./cursor.js";
 import { evaluateFilter } from "./filter.js";
 import type { IndexReader, ResolvedIndex } from "./index-reader.js";
 import { compileIndexRange } from "./index-range.js";
-import { IndexScanSource, type ScanBounds } from "./index-scan-source.js";
+import {
+  IndexScanSource,
+  type RowSource,
+  type ScanBounds,
+} from "./index-scan-source.js";
 import type { QueryOperator, QueryPlan } from "./query-plan.js";
+import { compileSearch, SearchSource } from "./search-source.js";
 
 /** The index a full table scan reads: documents in `_creationTime` order. */
 export const CREATION_TIME_INDEX = "by_creation_time";
@@ -21,7 +26,7 @@ export const CREATION_TIME_INDEX = "by_creation_time";
  * the `queryStream` syscall can answer immediately); nothing is read until the first `next()`.
  *
  * @throws BackendError BadRequest `IndexNotFoundError` for an unknown index, the index-range
- *   errors of `compileIndexRange`, `SearchNotSupported` for search queries, and whatever
+ *   errors of `compileIndexRange`, the search errors of `compileSearch`, and whatever
  *   `resolveIndex` throws (e.g. an index still backfilling).
  */
 export function openQueryStream(
@@ -33,13 +38,11 @@ export function openQueryStream(
   switch (source.type) {
     case "FullTableScan": {
       const index = mustResolve(reader, source.tableName, CREATION_TIME_INDEX);
+      const interval = { start: new Uint8Array(0), end: null };
       return new QueryStream(
-        reader,
         plan,
-        index,
-        { start: new Uint8Array(0), end: null },
-        source.order,
-        bounds,
+        index.fields,
+        new IndexScanSource(reader, index, interval, source.order, bounds),
       );
     }
     case "IndexRange": {
@@ -47,20 +50,24 @@ export function openQueryStream(
       const name = `${source.tableName}.${source.indexName}`;
       const interval = compileIndexRange(name, index.fields, source.range);
       return new QueryStream(
-        reader,
         plan,
-        index,
-        interval,
-        source.order,
-        bounds,
+        index.fields,
+        new IndexScanSource(reader, index, interval, source.order, bounds),
       );
     }
-    case "Search":
-      throw badRequest(
-        "SearchNotSupported",
-        `Full text search is not supported yet (query on search index ` +
-          `${source.tableName}.${source.indexName}).`,
+    case "Search": {
+      const index = reader.resolveSearchIndex(
+        source.tableName,
+        source.indexName,
       );
+      if (index === null) throw indexNotFound(source);
+      const search = compileSearch(index, source.filters);
+      return new QueryStream(
+        plan,
+        [index.searchField, ...index.filterFields],
+        new SearchSource(reader, search, bounds),
+      );
+    }
     default:
       return source satisfies never;
   }
@@ -72,20 +79,23 @@ function mustResolve(
   indexName: string,
 ): ResolvedIndex {
   const index = reader.resolveIndex(tableName, indexName);
-  if (index === null) {
-    throw badRequest(
-      "IndexNotFoundError",
-      `Index ${tableName}.${indexName} not found.`,
-    );
-  }
+  if (index === null) throw indexNotFound({ tableName, indexName });
   return index;
+}
+
+function indexNotFound(name: { tableName: string; indexName: string }) {
+  return badRequest(
+    "IndexNotFoundError",
+    `Index ${name.tableName}.${name.indexName} not found.`,
+  );
 }
 
 /** A running query. Create it with `openQueryStream`. */
 export class QueryStream {
   readonly #plan: QueryPlan;
-  readonly #index: ResolvedIndex;
-  readonly #source: IndexScanSource;
+  /** The fields of the index read, which the fingerprint covers. */
+  readonly #indexFields: readonly string[];
+  readonly #source: RowSource;
   /** Documents emitted so far by each `limit` operator, by operator position. */
   readonly #emitted: number[];
   #closed = false;
@@ -95,34 +105,26 @@ export class QueryStream {
 
   /** Use `openQueryStream`. */
   constructor(
-    reader: IndexReader,
     plan: QueryPlan,
-    index: ResolvedIndex,
-    interval: KeyInterval,
-    order: Order,
-    bounds: ScanBounds,
+    indexFields: readonly string[],
+    source: RowSource,
   ) {
     this.#plan = plan;
-    this.#index = index;
-    this.#source = new IndexScanSource(reader, index, interval, order, bounds);
+    this.#indexFields = indexFields;
+    this.#source = source;
     this.#emitted = plan.operators.map(() => 0);
-  }
-
-  /** The index the query reads (for a full table scan, `by_creation_time`). */
-  get index(): ResolvedIndex {
-    return this.#index;
   }
 
   /** The fingerprint binding pagination cursors to this query and index. */
   get fingerprint(): Uint8Array {
     this.#fingerprint ??= computeQueryFingerprint(
       this.#plan,
-      this.#index.fields,
+      this.#indexFields,
     );
     return this.#fingerprint;
   }
 
-  /** Where the scan stands (see `IndexScanSource.position`); what `continueCursor` encodes. */
+  /** Where the source stands (see `IndexScanSource.position`); what `continueCursor` encodes. */
   get position(): CursorPosition | null {
     return this.#source.position;
   }
