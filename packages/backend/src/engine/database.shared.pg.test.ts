@@ -5,6 +5,11 @@ import {
 } from "../storage/postgres/postgres-persistence.js";
 import { createTestDatabase } from "../storage/postgres/test-database.js";
 import { Database } from "./database.js";
+import {
+  parseVectorSearchQuery,
+  runVectorSearch,
+} from "./query/vector-search.js";
+import { parseSchemaExport } from "./schema-definition.js";
 import type { CommittedWrite } from "./write-log.js";
 
 /** Two databases over one PostgreSQL database stand for two Hull processes. */
@@ -61,6 +66,54 @@ describe("Database on a shared PostgreSQL log", () => {
       documents.some((d) => d.id === id && d.tableName === "messages"),
     ).toBe(true);
     expect(seen.every((c) => c.indexWrites.size > 0)).toBe(true);
+  });
+
+  test("a vector search through one process sees vectors written through the other", async () => {
+    await using pg = await createTestDatabase();
+    await using two = await openTwo(pg.url);
+    await two.a.schema.apply(
+      parseSchemaExport({
+        tables: [
+          {
+            tableName: "docs",
+            indexes: [],
+            vectorIndexes: [
+              {
+                indexDescriptor: "by_v",
+                vectorField: "v",
+                dimensions: 2,
+                filterFields: [],
+              },
+            ],
+            documentType: { type: "any" },
+          },
+        ],
+        schemaValidation: false,
+      }),
+    );
+    const nearest = async (db: Database): Promise<string[]> => {
+      await db.follow();
+      const tx = db.begin();
+      try {
+        const query = parseVectorSearchQuery({
+          indexName: "docs.by_v",
+          vector: [1, 0],
+          limit: 1,
+          expressions: null,
+        });
+        return (await runVectorSearch(tx, query)).map((r) => r._id);
+      } finally {
+        tx.close();
+      }
+    };
+    const { value: east } = await two.a.runInTransaction((tx) =>
+      tx.insert("docs", { v: [0, 1] }),
+    );
+    expect(await nearest(two.b)).toEqual([east]);
+    const { value: north } = await two.a.runInTransaction((tx) =>
+      tx.insert("docs", { v: [1, 0.01] }),
+    );
+    expect(await nearest(two.b)).toEqual([north]);
   });
 
   test("concurrent increments through two processes are serializable and timestamps strictly increase", async () => {

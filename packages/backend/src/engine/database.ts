@@ -43,6 +43,7 @@ import {
   type RetentionOptions,
 } from "./retention.js";
 import { SchemaManager } from "./schema.js";
+import { TableProjections } from "./table-projections.js";
 import { Transaction } from "./transaction.js";
 import {
   DEFAULT_WRITE_LOG_RETENTION,
@@ -111,6 +112,7 @@ export class Database {
   readonly #limits: TransactionLimits;
   readonly #occRetry: OccRetryOptions;
   readonly #cache = new DocumentCache();
+  readonly #projections: TableProjections;
   readonly #writeLog: WriteLog;
   readonly #committer: Committer;
   readonly #retention: Retention;
@@ -133,6 +135,12 @@ export class Database {
     this.#reader = options.persistence.reader();
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
+    this.#projections = new TableProjections({
+      reader: this.#reader,
+      latestTs: () => this.latestTs,
+      nowMs: () => this.#clock.now(),
+      logger: this.#logger,
+    });
     this.#randomBytes = options.randomBytes ?? pooledRandomBytes();
     this.#random = options.random ?? Math.random;
     this.#limits = { ...DEFAULT_TRANSACTION_LIMITS, ...options.limits };
@@ -230,6 +238,7 @@ export class Database {
       randomBytes: this.#randomBytes,
       limits: lowerLimits(this.#limits, options.limits),
       cursorCodec: this.#cursorCodec,
+      projections: this.#projections,
       onClose: release,
     });
   }
@@ -397,6 +406,7 @@ export class Database {
     this.#trimCatalogs();
     this.#retention.afterCommit(this.latestTs);
     for (const commit of commits) {
+      this.#projections.apply(commit);
       for (const listener of this.#listeners) {
         try {
           listener(commit);

@@ -113,6 +113,41 @@ export function describeSearchSuite(ctx: EngineSuiteContext): void {
     });
   });
 
+  test("searches at older and newer snapshots each see their own snapshot, across inserts, patches and deletes", async () => {
+    const { database } = await ctx.create();
+    await database.schema.apply(searchSchema());
+    const {
+      value: [first, second],
+    } = await database.runInTransaction((tx) =>
+      insertAll(tx, "messages", [
+        { body: "fox one", channel: "a" },
+        { body: "fox two", channel: "a" },
+      ]),
+    );
+    const search = async (tx: Transaction) =>
+      bodies(await collect(tx, searchQuery("fox"))).sort();
+    await database.runInTransaction(async (tx) => {
+      expect(await search(tx)).toEqual(["fox one", "fox two"]);
+    });
+    const before = database.begin();
+    await database.runInTransaction(async (tx) => {
+      await tx.delete(first!);
+      await tx.patch(second!, { body: "fox two, patched" });
+      await insertAll(tx, "messages", [{ body: "fox three", channel: "b" }]);
+    });
+    await database.runInTransaction(async (tx) => {
+      await insertAll(tx, "messages", [{ body: "no match", channel: "b" }]);
+    });
+    try {
+      expect(await search(before)).toEqual(["fox one", "fox two"]);
+    } finally {
+      before.close();
+    }
+    await database.runInTransaction(async (tx) => {
+      expect(await search(tx)).toEqual(["fox three", "fox two, patched"]);
+    });
+  });
+
   test("a search sees its own transaction's writes", async () => {
     const { database } = await ctx.create();
     await database.schema.apply(searchSchema());

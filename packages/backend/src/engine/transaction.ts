@@ -44,6 +44,7 @@ import type {
   IndexReader,
   IndexScanItem,
   IndexScanIterator,
+  ProjectionSpec,
   ResolvedIndex,
   ResolvedSearchIndex,
   ResolvedVectorIndex,
@@ -77,6 +78,7 @@ import {
   visibleTable,
   type DocumentOptions,
 } from "./table-access.js";
+import type { TableProjections } from "./table-projections.js";
 import { TransactionScan, type ScanTarget } from "./transaction-scan.js";
 import {
   WriteSet,
@@ -101,6 +103,8 @@ export interface TransactionContext {
   readonly limits: TransactionLimits;
   /** Seals and opens pagination cursors. */
   readonly cursorCodec: CursorCodec;
+  /** Whole-table projections kept current by commits (search); scans are used without. */
+  readonly projections?: TableProjections | undefined;
   /** Called once when the transaction is committed or closed. */
   readonly onClose: () => void;
 }
@@ -284,6 +288,10 @@ export class Transaction implements IndexReader {
     return count;
   }
 
+  /**
+   * Every document of `tableName` at this view, in `_id` order; the whole table is recorded in
+   * the read set once exhausted, and nothing counts against the read limits.
+   */
   async *scanTable(tableName: string): AsyncGenerator<IndexScanItem> {
     this.#assertOpen();
     const index = this.resolveIndex(tableName, BY_ID);
@@ -296,8 +304,41 @@ export class Transaction implements IndexReader {
     }
   }
 
-  countRead(size: number): void {
-    this.#limits.addRead(size);
+  async projectTable<E>(
+    tableName: string,
+    spec: ProjectionSpec<E>,
+  ): Promise<E[]> {
+    this.#assertOpen();
+    const table = visibleTable(this.#catalog, tableName);
+    const projections = this.#context.projections;
+    const ownWrites =
+      table === undefined ? 0 : (this.#writes.ofTable(table.number)?.size ?? 0);
+    if (
+      table !== undefined &&
+      table.docId !== null &&
+      projections !== undefined &&
+      ownWrites === 0
+    ) {
+      this.#limits.addInterval();
+      this.readSet.add(`${table.number}/${BY_ID}`, FULL_INTERVAL);
+      const view = await projections.viewAt(table.number, spec, this.readTs);
+      if (view !== null) return view;
+    }
+    const entries: E[] = [];
+    for await (const { document } of this.scanTable(tableName)) {
+      const entry = spec.derive(document);
+      if (entry !== null) entries.push(entry);
+    }
+    return entries;
+  }
+
+  async readDocument(
+    id: string,
+  ): Promise<{ document: Document; size: number } | null> {
+    const document = await this.get(id);
+    return document === null
+      ? null
+      : { document, size: getDocumentSize(document) };
   }
 
   resolveSearchIndex(

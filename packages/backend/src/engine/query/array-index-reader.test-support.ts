@@ -42,7 +42,7 @@ export interface RecordedScan {
 
 export interface ArrayIndexReader extends IndexReader {
   readonly scans: RecordedScan[];
-  /** Documents counted through `countRead`. */
+  /** Documents read through `readDocument`. */
   readonly counted: { reads: number };
 }
 
@@ -83,24 +83,19 @@ export function createArrayIndexReader(
       const index = byName.get(tableName)?.vectorIndexes?.[indexName];
       return index === undefined ? null : { tableName, indexName, ...index };
     },
-    scanTable(tableName) {
+    projectTable(tableName, spec) {
       const documents = byName.get(tableName)?.documents ?? [];
-      const items = documents
-        .map((document) => ({
-          key: documentKey(document, ["_id"]),
-          document,
-          size: documentSize(document),
-        }))
-        .sort((a, b) => compareKeys(a.key, b.key));
-      return {
-        [Symbol.asyncIterator]: () => {
-          const iterator = items[Symbol.iterator]();
-          return { next: () => Promise.resolve(iterator.next()) };
-        },
-      };
+      return Promise.resolve(
+        documents.flatMap((document) => spec.derive(document) ?? []),
+      );
     },
-    countRead() {
+    readDocument(id) {
+      const document = tables
+        .flatMap((table) => table.documents)
+        .find((d) => d._id === id);
+      if (document === undefined) return Promise.resolve(null);
       counted.reads += 1;
+      return Promise.resolve({ document, size: documentSize(document) });
     },
     resolveIndex(tableName, indexName) {
       const table = byName.get(tableName);

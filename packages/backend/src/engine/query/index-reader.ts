@@ -134,12 +134,29 @@ export interface IndexReader {
   ): ResolvedVectorIndex | null;
 
   /**
-   * Every document of `tableName` as this transaction sees it, in `_id` order, for ranking a whole
-   * table (search). The whole table is recorded in the read set once exhausted, but the documents
-   * do not count against the read limits: call `countRead` for the ones the caller returns.
+   * The entries `spec` derives from every document of `tableName` as this transaction sees it,
+   * in no particular order, for ranking a whole table (search). The whole table is recorded in
+   * the read set; nothing counts against the read limits: read the documents a search returns
+   * with `readDocument`.
    */
-  scanTable(tableName: string): AsyncIterable<IndexScanItem>;
+  projectTable<E>(tableName: string, spec: ProjectionSpec<E>): Promise<E[]>;
 
-  /** Counts one document of `size` bytes against the read limits (see `scanTable`). */
-  countRead(size: number): void;
+  /**
+   * The document `id` as this transaction sees it, counted as one document read; null when it
+   * does not exist.
+   */
+  readDocument(
+    id: string,
+  ): Promise<{ readonly document: Document; readonly size: number } | null>;
+}
+
+/**
+ * How `IndexReader.projectTable` derives one entry per document. Equal keys must derive equal
+ * entries: a reader may keep the entries of a key between transactions, current with commits.
+ */
+export interface ProjectionSpec<E> {
+  /** Names the derivation (e.g. the search field and filter fields). */
+  readonly key: string;
+  /** The entry of `document`, or null when the document is not part of the projection. */
+  derive(document: Document): E | null;
 }

@@ -1,9 +1,10 @@
 /**
- * The source stage of a `withSearchIndex` query: the table's documents at the transaction's view,
- * narrowed by the query's `q.eq` filters and ranked by `text-search.ts`, then yielded in relevance
- * order. There is no inverted index: the whole table is read for each search (and recorded in
- * the read set, so any write to the table re-runs a subscribed search), but only the results
- * count against the read limits, as Convex counts them.
+ * The source stage of a `withSearchIndex` query: the terms of every document's search field at
+ * the transaction's view (`IndexReader.projectTable`, kept in memory between transactions),
+ * narrowed by the query's `q.eq` filters and ranked by `text-search.ts`; the results are read
+ * and yielded in relevance order. The whole table is in the read set (any write to the table
+ * re-runs a subscribed search), and only the results count against the read limits, as Convex
+ * counts them.
  *
  * Every result gets a key that sorts in result order (score descending, then newest first, then
  * id), so pagination cursors work as for index scans: a page resumes after the last key it
@@ -23,6 +24,7 @@ import {
 import type {
   IndexReader,
   IndexScanItem,
+  ProjectionSpec,
   ResolvedSearchIndex,
 } from "./index-reader.js";
 import {
@@ -94,13 +96,50 @@ function invalidSearch(message: string) {
   return badRequest("InvalidSearchQuery", message);
 }
 
+/** What a search keeps of each document (`IndexReader.projectTable`). */
+interface SearchEntry {
+  readonly id: string;
+  readonly creationTime: number;
+  readonly tokens: readonly string[];
+  /** The values of the index's filter fields, in `filterFields` order. */
+  readonly filterValues: readonly (Value | undefined)[];
+}
+
+/** The projection of a search index: documents whose search field is a string. */
+function searchProjection(
+  index: ResolvedSearchIndex,
+): ProjectionSpec<SearchEntry> {
+  const searchPath = parseFieldPath(index.searchField);
+  const filterPaths = index.filterFields.map(parseFieldPath);
+  return {
+    key: JSON.stringify(["search", index.searchField, index.filterFields]),
+    derive: (document) => {
+      const text = getFieldValue(document, searchPath);
+      if (typeof text !== "string") return null;
+      const creationTime = document["_creationTime"];
+      return {
+        id: document._id,
+        creationTime: typeof creationTime === "number" ? creationTime : 0,
+        tokens: tokenize(text),
+        filterValues: filterPaths.map((path) => getFieldValue(document, path)),
+      };
+    },
+  };
+}
+
+/** A ranked result not read yet: its id and cursor key. */
+interface RankedResult {
+  readonly id: string;
+  readonly key: Uint8Array;
+}
+
 /** Yields a compiled search's results in relevance order; see the module comment. */
 export class SearchSource implements RowSource {
   readonly #reader: IndexReader;
   readonly #search: CompiledSearch;
   readonly #bounds: ScanBounds;
   readonly #producedKeys: Uint8Array[] | null;
-  #results: IndexScanItem[] | null = null;
+  #results: RankedResult[] | null = null;
   #next = 0;
   #position: CursorPosition | null;
   #done: boolean;
@@ -132,15 +171,19 @@ export class SearchSource implements RowSource {
     if (this.#done) return null;
     checkPageLimits(this.#bounds, this.#rows, this.#bytes);
     this.#results ??= await this.#rank();
-    const item = this.#results[this.#next];
-    if (item === undefined) return this.#finish();
-    this.#next += 1;
-    this.#reader.countRead(item.size);
-    this.#rows += 1;
-    this.#bytes += item.size;
-    this.#position = { type: "after", key: item.key };
-    this.#producedKeys?.push(item.key);
-    return item;
+    for (;;) {
+      const result = this.#results[this.#next];
+      if (result === undefined) return this.#finish();
+      this.#next += 1;
+      // The ranking and the read share one snapshot, so every ranked document exists.
+      const read = await this.#reader.readDocument(result.id);
+      if (read === null) continue;
+      this.#rows += 1;
+      this.#bytes += read.size;
+      this.#position = { type: "after", key: result.key };
+      this.#producedKeys?.push(result.key);
+      return { key: result.key, document: read.document, size: read.size };
+    }
   }
 
   atEnd(): boolean {
@@ -164,49 +207,44 @@ export class SearchSource implements RowSource {
     return null;
   }
 
-  /** Reads the table and ranks it; the results within the cursors' bounds, keyed. */
-  async #rank(): Promise<IndexScanItem[]> {
+  /** Ranks the table; the results within the cursors' bounds, keyed. */
+  async #rank(): Promise<RankedResult[]> {
     const { index, terms, equalities } = this.#search;
-    const searchPath = parseFieldPath(index.searchField);
-    const corpus: string[][] = [];
-    const candidates: {
-      item: IndexScanItem;
-      tokens: string[];
-      creationTime: number;
-    }[] = [];
-    for await (const item of this.#reader.scanTable(index.tableName)) {
-      const text = getFieldValue(item.document, searchPath);
-      if (typeof text !== "string") continue;
-      const tokens = tokenize(text);
-      corpus.push(tokens);
-      const matches = equalities.every(
-        ({ path, value }) =>
-          compareValues(getFieldValue(item.document, path), value) === 0,
-      );
-      if (!matches) continue;
-      const creationTime = item.document["_creationTime"];
-      candidates.push({
-        item,
-        tokens,
-        creationTime: typeof creationTime === "number" ? creationTime : 0,
-      });
-    }
+    const entries = await this.#reader.projectTable(
+      index.tableName,
+      searchProjection(index),
+    );
+    const filters = equalities.map(({ path, value }) => ({
+      position: index.filterFields.indexOf(formatFieldPath(path)),
+      value,
+    }));
+    const candidates = entries.filter((entry) =>
+      filters.every(
+        ({ position, value }) =>
+          compareValues(entry.filterValues[position], value) === 0,
+      ),
+    );
     const after =
       this.#bounds.startAfter?.type === "after"
         ? this.#bounds.startAfter.key
         : null;
     const upTo =
       this.#bounds.endAt?.type === "after" ? this.#bounds.endAt.key : null;
-    const results: IndexScanItem[] = [];
-    for (const hit of rankCandidates(terms, corpus, candidates)) {
-      const key = encodeIndexKey([
-        -hit.score,
-        -hit.creationTime,
-        hit.item.document._id,
-      ]);
+    const results: RankedResult[] = [];
+    const ranked = rankCandidates(
+      terms,
+      entries.map((entry) => entry.tokens),
+      candidates.map((entry) => ({
+        item: entry.id,
+        tokens: entry.tokens,
+        creationTime: entry.creationTime,
+      })),
+    );
+    for (const hit of ranked) {
+      const key = encodeIndexKey([-hit.score, -hit.creationTime, hit.item]);
       if (after !== null && compareKeys(key, after) <= 0) continue;
       if (upTo !== null && compareKeys(key, upTo) > 0) break;
-      results.push({ ...hit.item, key });
+      results.push({ id: hit.item, key });
     }
     return results;
   }

@@ -3,16 +3,21 @@
  * documents of a table nearest to a query vector by cosine similarity, optionally restricted by
  * `q.eq` / `q.or` on the index's filter fields.
  *
- * The search is exact: every document of the table is compared (no approximate index), so the
- * results are the true nearest neighbours. Documents whose vector field is not an array of
- * `dimensions` numbers are not in the index, as in Convex.
+ * The search is exact: the query is compared with every document's vector (kept normalised in
+ * memory between searches by `IndexReader.projectTable`; no approximate index), so the results
+ * are the true nearest neighbours. Documents whose vector field is not an array of `dimensions`
+ * numbers are not in the index, as in Convex; nor are zero vectors, which have no direction.
  */
 import { badRequest } from "../../errors/backend-error.js";
 import { compareValues } from "../../values/compare.js";
 import type { JsonValue, Value } from "../../values/value.js";
-import { getFieldValue, parseFieldPath, type FieldPath } from "./field-path.js";
+import { getFieldValue, parseFieldPath } from "./field-path.js";
 import { parseLiteral } from "./filter.js";
-import type { IndexReader, ResolvedVectorIndex } from "./index-reader.js";
+import type {
+  IndexReader,
+  ProjectionSpec,
+  ResolvedVectorIndex,
+} from "./index-reader.js";
 
 /** Convex's default and maximum number of vector search results. */
 export const DEFAULT_VECTOR_RESULTS = 10;
@@ -139,66 +144,89 @@ export async function runVectorSearch(
   const filter = query.filter?.map((equality) =>
     checkedEquality(index, name, equality),
   );
-  const vectorPath = parseFieldPath(index.vectorField);
-  const queryNorm = norm(query.vector);
+  const queryUnit = unitVector(query.vector);
+  if (queryUnit === null) return [];
+  const entries = await reader.projectTable(
+    query.tableName,
+    vectorProjection(index),
+  );
   const hits: VectorSearchResult[] = [];
-  for await (const { document } of reader.scanTable(query.tableName)) {
+  for (const entry of entries) {
     if (
       filter !== undefined &&
       !filter.some(
-        ({ path, value }) =>
-          compareValues(getFieldValue(document, path), value) === 0,
+        ({ position, value }) =>
+          compareValues(entry.filterValues[position], value) === 0,
       )
     )
       continue;
-    const score = cosine(
-      query.vector,
-      queryNorm,
-      getFieldValue(document, vectorPath),
-      index.dimensions,
-    );
-    if (score !== null) hits.push({ _id: document._id, _score: score });
+    let score = 0;
+    for (let i = 0; i < queryUnit.length; i++)
+      score += queryUnit[i]! * entry.unit[i]!;
+    hits.push({ _id: entry.id, _score: score });
   }
   hits.sort((a, b) => b._score - a._score || (a._id < b._id ? -1 : 1));
   return hits.slice(0, query.limit);
+}
+
+/** What a vector search keeps of each document. */
+interface VectorEntry {
+  readonly id: string;
+  /** The document's vector scaled to length 1. */
+  readonly unit: Float64Array;
+  /** The values of the index's filter fields, in `filterFields` order. */
+  readonly filterValues: readonly (Value | undefined)[];
+}
+
+/** The projection of a vector index: documents holding a non-zero vector of its dimensions. */
+function vectorProjection(
+  index: ResolvedVectorIndex,
+): ProjectionSpec<VectorEntry> {
+  const vectorPath = parseFieldPath(index.vectorField);
+  const filterPaths = index.filterFields.map(parseFieldPath);
+  return {
+    key: JSON.stringify([
+      "vector",
+      index.vectorField,
+      index.dimensions,
+      index.filterFields,
+    ]),
+    derive: (document) => {
+      const vector = getFieldValue(document, vectorPath);
+      if (!Array.isArray(vector) || vector.length !== index.dimensions)
+        return null;
+      if (!vector.every((x) => typeof x === "number")) return null;
+      const unit = unitVector(vector);
+      if (unit === null) return null;
+      return {
+        id: document._id,
+        unit,
+        filterValues: filterPaths.map((path) => getFieldValue(document, path)),
+      };
+    },
+  };
+}
+
+/** `vector` scaled to length 1; null for a zero (or non-finite) vector. */
+function unitVector(vector: readonly number[]): Float64Array | null {
+  let sum = 0;
+  for (const x of vector) sum += x * x;
+  const norm = Math.sqrt(sum);
+  if (norm === 0 || !Number.isFinite(norm)) return null;
+  return Float64Array.from(vector, (x) => x / norm);
 }
 
 function checkedEquality(
   index: ResolvedVectorIndex,
   name: string,
   equality: VectorEquality,
-): { path: FieldPath; value: Value | undefined } {
-  if (!index.filterFields.includes(equality.field)) {
+): { position: number; value: Value | undefined } {
+  const position = index.filterFields.indexOf(equality.field);
+  if (position < 0) {
     throw invalidVectorSearch(
       `Filter on "${equality.field}" is not in the filterFields of vector index ${name}` +
         ` (${index.filterFields.map((f) => `"${f}"`).join(", ") || "none"}).`,
     );
   }
-  return { path: parseFieldPath(equality.field), value: equality.value };
-}
-
-function norm(vector: readonly number[]): number {
-  let sum = 0;
-  for (const x of vector) sum += x * x;
-  return Math.sqrt(sum);
-}
-
-/** Cosine similarity with `stored`, or null when it is not a vector of the index (or is zero). */
-function cosine(
-  query: readonly number[],
-  queryNorm: number,
-  stored: Value | undefined,
-  dimensions: number,
-): number | null {
-  if (!Array.isArray(stored) || stored.length !== dimensions) return null;
-  let dot = 0;
-  let sum = 0;
-  for (let i = 0; i < dimensions; i++) {
-    const x = stored[i];
-    if (typeof x !== "number") return null;
-    dot += x * (query[i] ?? 0);
-    sum += x * x;
-  }
-  if (sum === 0 || queryNorm === 0) return null;
-  return dot / (Math.sqrt(sum) * queryNorm);
+  return { position, value: equality.value };
 }
