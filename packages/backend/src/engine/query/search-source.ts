@@ -36,9 +36,10 @@ import {
 } from "./index-scan-source.js";
 import type { SearchFilter } from "./query-plan.js";
 import {
+  countTerms,
   parseSearchText,
-  rankCandidates,
-  tokenize,
+  rankDocuments,
+  type SearchDocument,
   type SearchTerms,
 } from "./text-search.js";
 
@@ -97,10 +98,7 @@ function invalidSearch(message: string) {
 }
 
 /** What a search keeps of each document (`IndexReader.projectTable`). */
-interface SearchEntry {
-  readonly id: string;
-  readonly creationTime: number;
-  readonly tokens: readonly string[];
+interface SearchEntry extends SearchDocument<string> {
   /** The values of the index's filter fields, in `filterFields` order. */
   readonly filterValues: readonly (Value | undefined)[];
 }
@@ -118,9 +116,9 @@ function searchProjection(
       if (typeof text !== "string") return null;
       const creationTime = document["_creationTime"];
       return {
-        id: document._id,
+        item: document._id,
         creationTime: typeof creationTime === "number" ? creationTime : 0,
-        tokens: tokenize(text),
+        terms: countTerms(text),
         filterValues: filterPaths.map((path) => getFieldValue(document, path)),
       };
     },
@@ -218,12 +216,6 @@ export class SearchSource implements RowSource {
       position: index.filterFields.indexOf(formatFieldPath(path)),
       value,
     }));
-    const candidates = entries.filter((entry) =>
-      filters.every(
-        ({ position, value }) =>
-          compareValues(entry.filterValues[position], value) === 0,
-      ),
-    );
     const after =
       this.#bounds.startAfter?.type === "after"
         ? this.#bounds.startAfter.key
@@ -231,14 +223,11 @@ export class SearchSource implements RowSource {
     const upTo =
       this.#bounds.endAt?.type === "after" ? this.#bounds.endAt.key : null;
     const results: RankedResult[] = [];
-    const ranked = rankCandidates(
-      terms,
-      entries.map((entry) => entry.tokens),
-      candidates.map((entry) => ({
-        item: entry.id,
-        tokens: entry.tokens,
-        creationTime: entry.creationTime,
-      })),
+    const ranked = rankDocuments(terms, entries, (entry) =>
+      filters.every(
+        ({ position, value }) =>
+          compareValues(entry.filterValues[position], value) === 0,
+      ),
     );
     for (const hit of ranked) {
       const key = encodeIndexKey([-hit.score, -hit.creationTime, hit.item]);

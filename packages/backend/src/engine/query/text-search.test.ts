@@ -1,10 +1,11 @@
 import { expect, test } from "vitest";
 import {
+  countTerms,
   MAX_SEARCH_RESULTS,
   parseSearchText,
-  rankCandidates,
+  rankDocuments,
   tokenize,
-  type SearchCandidate,
+  type SearchDocument,
 } from "./text-search.js";
 
 test("tokenize lowercases and splits at everything but letters and digits", () => {
@@ -31,22 +32,31 @@ test("the last query term is a prefix; the others are exact and distinct", () =>
   );
 });
 
-function candidates(texts: string[]): SearchCandidate<string>[] {
+function documents(texts: string[]): SearchDocument<string>[] {
   return texts.map((text, i) => ({
     item: text,
-    tokens: tokenize(text),
+    terms: countTerms(text),
     creationTime: i,
   }));
 }
 
 function rank(query: string, texts: string[]): string[] {
-  const all = candidates(texts);
-  return rankCandidates(
+  return rankDocuments(
     parseSearchText(query),
-    all.map((c) => c.tokens),
-    all,
+    documents(texts),
+    () => true,
   ).map((hit) => hit.item);
 }
+
+test("a filter drops documents but not their weight in term rarity", () => {
+  const corpus = documents(["apple pie", "apple", "pear", "pear tart"]);
+  const pears = rankDocuments(parseSearchText("pear apple"), corpus, (d) =>
+    d.item.startsWith("pear"),
+  );
+  expect(pears.map((hit) => hit.item)).toEqual(["pear", "pear tart"]);
+  const all = rankDocuments(parseSearchText("pear apple"), corpus, () => true);
+  expect(all.find((hit) => hit.item === "pear")?.score).toBe(pears[0]?.score);
+});
 
 test("rarer terms, repeated terms and shorter fields rank higher; non-matches are dropped", () => {
   const texts = [
@@ -70,10 +80,10 @@ test("rarer terms, repeated terms and shorter fields rank higher; non-matches ar
 
 test("ties come newest first, and at most 1024 results", () => {
   const texts = Array.from({ length: MAX_SEARCH_RESULTS + 5 }, () => "same");
-  const hits = rankCandidates(
+  const hits = rankDocuments(
     parseSearchText("same"),
-    texts.map(tokenize),
-    candidates(texts),
+    documents(texts),
+    () => true,
   );
   expect(hits).toHaveLength(MAX_SEARCH_RESULTS);
   expect(hits[0]?.creationTime).toBe(MAX_SEARCH_RESULTS + 4);

@@ -53,10 +53,24 @@ export function parseSearchText(text: string): SearchTerms {
   return { exact: [...new Set(terms)], prefix };
 }
 
-/** One candidate document: its search field's terms and a tie-breaking creation time. */
-export interface SearchCandidate<T> {
+/** The terms of one text: how often each occurs, and how many there are in all. */
+export interface TermCounts {
+  readonly counts: ReadonlyMap<string, number>;
+  readonly length: number;
+}
+
+/** Counts the terms of `text` (`tokenize`). */
+export function countTerms(text: string): TermCounts {
+  const counts = new Map<string, number>();
+  const terms = tokenize(text);
+  for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1);
+  return { counts, length: terms.length };
+}
+
+/** One document of the index: its search field's terms and a tie-breaking creation time. */
+export interface SearchDocument<T> {
   readonly item: T;
-  readonly tokens: readonly string[];
+  readonly terms: TermCounts;
   readonly creationTime: number;
 }
 
@@ -68,48 +82,67 @@ export interface SearchHit<T> {
 }
 
 /**
- * Ranks `candidates` against `terms`. `corpus` is every document of the index (the candidates
- * are the ones that pass the query's equality filters): term rarity and the average field length
- * are measured over it, so a filter does not change a document's score.
+ * Ranks the documents of `corpus` that `isCandidate` accepts (those passing the query's equality
+ * filters) against `query`. Term rarity and the average field length are measured over the
+ * whole corpus (every document of the index), so a filter does not change a document's score.
  */
-export function rankCandidates<T>(
-  terms: SearchTerms,
-  corpus: readonly (readonly string[])[],
-  candidates: readonly SearchCandidate<T>[],
-): SearchHit<T>[] {
-  const queryTerms = [
-    ...terms.exact.map((term) => ({ term, prefix: false })),
-    ...(terms.prefix === null ? [] : [{ term: terms.prefix, prefix: true }]),
-  ];
-  if (queryTerms.length === 0 || corpus.length === 0) return [];
-  const matches = (token: string, q: { term: string; prefix: boolean }) =>
-    q.prefix ? token.startsWith(q.term) : token === q.term;
-  const documentFrequency = queryTerms.map(
-    (q) => corpus.filter((tokens) => tokens.some((t) => matches(t, q))).length,
-  );
-  const averageLength =
-    corpus.reduce((sum, tokens) => sum + tokens.length, 0) / corpus.length || 1;
+export function rankDocuments<D extends SearchDocument<unknown>>(
+  query: SearchTerms,
+  corpus: readonly D[],
+  isCandidate: (document: D) => boolean,
+): SearchHit<D["item"]>[] {
+  const exact = query.exact;
+  const prefix = query.prefix;
+  const termCount = exact.length + (prefix === null ? 0 : 1);
+  if (termCount === 0 || corpus.length === 0) return [];
+  const documentFrequency = new Array<number>(termCount).fill(0);
+  const matches: { document: D; frequencies: number[] }[] = [];
+  let totalLength = 0;
+  for (const document of corpus) {
+    totalLength += document.terms.length;
+    const { counts } = document.terms;
+    let frequencies: number[] | null = null;
+    for (let i = 0; i < termCount; i++) {
+      const frequency =
+        i < exact.length
+          ? (counts.get(exact[i]!) ?? 0)
+          : prefixFrequency(counts, prefix!);
+      if (frequency === 0) continue;
+      documentFrequency[i]! += 1;
+      frequencies ??= new Array<number>(termCount).fill(0);
+      frequencies[i] = frequency;
+    }
+    if (frequencies !== null && isCandidate(document))
+      matches.push({ document, frequencies });
+  }
+  const averageLength = totalLength / corpus.length || 1;
   const idf = documentFrequency.map((df) =>
     Math.log(1 + (corpus.length - df + 0.5) / (df + 0.5)),
   );
-  const hits: SearchHit<T>[] = [];
-  for (const candidate of candidates) {
-    const norm = K1 * (1 - B + (B * candidate.tokens.length) / averageLength);
+  const hits = matches.map(({ document, frequencies }) => {
+    const norm = K1 * (1 - B + (B * document.terms.length) / averageLength);
     let score = 0;
-    queryTerms.forEach((q, i) => {
-      let frequency = 0;
-      for (const token of candidate.tokens) if (matches(token, q)) frequency++;
+    frequencies.forEach((frequency, i) => {
       if (frequency > 0)
-        score += ((idf[i] ?? 0) * frequency * (K1 + 1)) / (frequency + norm);
+        score += (idf[i]! * frequency * (K1 + 1)) / (frequency + norm);
     });
-    if (score > 0) {
-      hits.push({
-        item: candidate.item,
-        score,
-        creationTime: candidate.creationTime,
-      });
-    }
-  }
+    return {
+      item: document.item,
+      score,
+      creationTime: document.creationTime,
+    };
+  });
   hits.sort((a, b) => b.score - a.score || b.creationTime - a.creationTime);
   return hits.slice(0, MAX_SEARCH_RESULTS);
+}
+
+/** Occurrences of the terms that start with `prefix`. */
+function prefixFrequency(
+  counts: ReadonlyMap<string, number>,
+  prefix: string,
+): number {
+  let frequency = 0;
+  for (const [term, count] of counts)
+    if (term.startsWith(prefix)) frequency += count;
+  return frequency;
 }
