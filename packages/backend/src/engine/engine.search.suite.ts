@@ -148,6 +148,41 @@ export function describeSearchSuite(ctx: EngineSuiteContext): void {
     });
   });
 
+  test("a search counts its results as reads and itself as one query, not the table it ranks", async () => {
+    const { database } = await ctx.create();
+    await database.schema.apply(searchSchema());
+    await database.runInTransaction((tx) =>
+      insertAll(
+        tx,
+        "messages",
+        Array.from({ length: 40 }, (_, i) => ({
+          body: `fox number ${i}`,
+          channel: "a",
+        })),
+      ),
+    );
+    for (const warm of [false, true]) {
+      const tx = database.begin();
+      try {
+        const stream = tx.query({
+          ...(searchQuery("fox") as object),
+          operators: [{ limit: 3 }],
+        });
+        let found = 0;
+        while ((await stream.next()) !== null) found += 1;
+        expect(found).toBe(3);
+        const metrics = tx.metrics();
+        expect({ warm, documents: metrics.documentsRead.used }).toEqual({
+          warm,
+          documents: 3,
+        });
+        expect(metrics.databaseQueries.used).toBe(1);
+      } finally {
+        tx.close();
+      }
+    }
+  });
+
   test("a search sees its own transaction's writes", async () => {
     const { database } = await ctx.create();
     await database.schema.apply(searchSchema());

@@ -309,6 +309,7 @@ export class Transaction implements IndexReader {
     spec: ProjectionSpec<E>,
   ): Promise<E[]> {
     this.#assertOpen();
+    this.#limits.addInterval();
     const table = visibleTable(this.#catalog, tableName);
     const projections = this.#context.projections;
     const ownWrites =
@@ -319,7 +320,6 @@ export class Transaction implements IndexReader {
       projections !== undefined &&
       ownWrites === 0
     ) {
-      this.#limits.addInterval();
       this.readSet.add(`${table.number}/${BY_ID}`, FULL_INTERVAL);
       const view = await projections.viewAt(table.number, spec, this.readTs);
       if (view !== null) return view;
@@ -335,10 +335,17 @@ export class Transaction implements IndexReader {
   async readDocument(
     id: string,
   ): Promise<{ document: Document; size: number } | null> {
-    const document = await this.get(id);
-    return document === null
+    this.#assertOpen();
+    const resolved = tableOfId(this.#catalog, "db.get", id, {});
+    if (resolved === null) return null;
+    // Part of the search's one range (its whole table): a read, but no interval of its own.
+    const revision = await this.#read(resolved.table, resolved.id);
+    return revision === null
       ? null
-      : { document, size: getDocumentSize(document) };
+      : {
+          document: revision.document,
+          size: getDocumentSize(revision.document),
+        };
   }
 
   resolveSearchIndex(
