@@ -1,3 +1,4 @@
+import { createFunctionHandle } from "convex/server";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { convexTest } from "./convex-test.js";
 import { api } from "./fixtures/convex/_generated/api.js";
@@ -29,6 +30,34 @@ describe("convexTest scheduled functions", () => {
       ctx.db.system.query("_scheduled_functions").collect(),
     );
     expect(done).toMatchObject([{ state: { kind: "success" } }]);
+  });
+
+  test("a function handle is called and scheduled like the reference it was made from", async () => {
+    vi.useFakeTimers();
+    const t = convexTest(schema, modules);
+    const handle = await t.action(async (ctx) => {
+      const send = await createFunctionHandle(api.messages.send);
+      await ctx.runMutation(send, { author: "h", body: "now" });
+      await ctx.scheduler.runAfter(1_000, send, { author: "h", body: "later" });
+      return send;
+    });
+    expect(handle).toMatch(/^function:\/\//);
+    expect((await t.query(api.messages.list)).map((m) => m.body)).toEqual([
+      "now",
+    ]);
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    expect((await t.query(api.messages.list)).map((m) => m.body)).toEqual([
+      "now",
+      "later",
+    ]);
+    await expect(
+      t.action((ctx) =>
+        ctx.runMutation("function://" as typeof handle, {
+          author: "x",
+          body: "y",
+        }),
+      ),
+    ).rejects.toThrow(/Invalid function handle/);
   });
 
   test("finishAllScheduledFunctions runs jobs scheduled by jobs", async () => {

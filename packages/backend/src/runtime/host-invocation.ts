@@ -22,7 +22,8 @@ import {
   SCHEDULER_SYSCALLS,
   type SchedulerSyscalls,
 } from "./scheduler-syscalls.js";
-import { canonicalizeUdfPath, displayUdfPath } from "./udf-path.js";
+import { calleePath, functionHandleFor } from "./function-handles.js";
+import { displayUdfPath } from "./udf-path.js";
 import type { UdfType } from "./app-analysis.js";
 
 /** `UserIdentity` as `ctx.auth.getUserIdentity()` returns it (Convex's camelCase fields). */
@@ -79,7 +80,6 @@ export const MAX_CALL_DEPTH = 8;
 
 const NOT_SUPPORTED_YET = new Set([
   "1.0/signJwt",
-  "1.0/createFunctionHandle",
   "1.0/createServiceToken",
   "1.0/getServiceUrl",
 ]);
@@ -179,6 +179,10 @@ export class HostInvocation implements SyscallChannel {
         return Promise.resolve("null");
       case "1.0/runUdf":
         return this.#runUdf(args);
+      case "1.0/createFunctionHandle":
+        return Promise.resolve(
+          JSON.stringify(functionHandleFor(calleePath(args))),
+        );
       case "1.0/actions/vectorSearch":
         return this.scope.kind === "action"
           ? this.#services.vectorSearch(args["query"])
@@ -261,16 +265,6 @@ export class HostInvocation implements SyscallChannel {
       snapshot: false,
     });
   }
-}
-
-/** The callee of a nested call, from `name` (components and function handles come later). */
-function calleePath(args: Record<string, unknown>): string {
-  const name = args["name"];
-  if (typeof name === "string") return canonicalizeUdfPath(name);
-  // TODO(issue-5): components (`reference`) and function handles (`functionHandle`).
-  throw new Error(
-    "Calling components or function handles is not supported by this backend yet.",
-  );
 }
 
 function toSyscallError(error: unknown): SyscallError {

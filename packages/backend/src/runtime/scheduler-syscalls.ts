@@ -12,7 +12,8 @@ import type { JsonValue, ObjectValue } from "../values/value.js";
 import type { Deployment } from "./deployment.js";
 import type { InvocationKind } from "./sandbox/invocation.js";
 import { decodeArgs } from "./udf-resolution.js";
-import { canonicalizeUdfPath, displayUdfPath } from "./udf-path.js";
+import { calleePath } from "./function-handles.js";
+import { displayUdfPath } from "./udf-path.js";
 import { catalogValidationContext, checkArgs } from "./validation.js";
 
 /** The syscalls {@link SchedulerSyscalls.handle} answers. */
@@ -76,17 +77,11 @@ export class SchedulerSyscalls {
     args: Record<string, unknown>,
     inTransaction: <T>(fn: (tx: Transaction) => Promise<T>) => Promise<T>,
   ): Promise<string> {
-    const name = args["name"];
-    if (typeof name !== "string") {
-      throw new Error(
-        "Scheduling components or function handles is not supported by this backend yet.",
-      );
-    }
+    const path = calleePath(args);
     const ts = args["ts"];
     if (typeof ts !== "number" || !Number.isFinite(ts)) {
       throw new Error("The scheduled time must be a finite number.");
     }
-    const path = canonicalizeUdfPath(name);
     const fn = this.#deployment.lookup(path);
     if (fn === undefined) {
       throw new Error(
