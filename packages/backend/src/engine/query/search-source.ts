@@ -19,8 +19,8 @@ import {
   formatFieldPath,
   getFieldValue,
   parseFieldPath,
-  type FieldPath,
 } from "./field-path.js";
+import { filterFieldPosition } from "./filter-fields.js";
 import type {
   IndexReader,
   IndexScanItem,
@@ -47,8 +47,9 @@ import {
 export interface CompiledSearch {
   readonly index: ResolvedSearchIndex;
   readonly terms: SearchTerms;
+  /** Each `q.eq`: its field's position in `filterFields`, and the value it must hold. */
   readonly equalities: readonly {
-    readonly path: FieldPath;
+    readonly position: number;
     readonly value: Value | undefined;
   }[];
 }
@@ -82,13 +83,13 @@ export function compileSearch(
         `Search query against ${name} has more than one search filter.`,
       );
     }
-    if (!index.filterFields.includes(field)) {
-      throw invalidSearch(
-        `Filter on "${field}" is not in the filterFields of search index ${name}` +
-          ` (${index.filterFields.map((f) => `"${f}"`).join(", ") || "none"}).`,
-      );
-    }
-    return { path: filter.fieldPath, value: filter.value };
+    const position = filterFieldPosition(
+      index.filterFields,
+      field,
+      `search index ${name}`,
+      invalidSearch,
+    );
+    return { position, value: filter.value };
   });
   return { index, terms: parseSearchText(search.value), equalities };
 }
@@ -212,10 +213,6 @@ export class SearchSource implements RowSource {
       index.tableName,
       searchProjection(index),
     );
-    const filters = equalities.map(({ path, value }) => ({
-      position: index.filterFields.indexOf(formatFieldPath(path)),
-      value,
-    }));
     const after =
       this.#bounds.startAfter?.type === "after"
         ? this.#bounds.startAfter.key
@@ -224,7 +221,7 @@ export class SearchSource implements RowSource {
       this.#bounds.endAt?.type === "after" ? this.#bounds.endAt.key : null;
     const results: RankedResult[] = [];
     const ranked = rankDocuments(terms, entries, (entry) =>
-      filters.every(
+      equalities.every(
         ({ position, value }) =>
           compareValues(entry.filterValues[position], value) === 0,
       ),

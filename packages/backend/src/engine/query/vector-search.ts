@@ -12,6 +12,7 @@ import { badRequest } from "../../errors/backend-error.js";
 import { compareValues } from "../../values/compare.js";
 import type { JsonValue, Value } from "../../values/value.js";
 import { getFieldValue, parseFieldPath } from "./field-path.js";
+import { filterFieldPosition } from "./filter-fields.js";
 import { parseLiteral } from "./filter.js";
 import type {
   IndexReader,
@@ -141,9 +142,15 @@ export async function runVectorSearch(
       `Vector search on ${name}: the query vector has ${query.vector.length} dimensions, the index has ${index.dimensions}.`,
     );
   }
-  const filter = query.filter?.map((equality) =>
-    checkedEquality(index, name, equality),
-  );
+  const filter = query.filter?.map(({ field, value }) => ({
+    position: filterFieldPosition(
+      index.filterFields,
+      field,
+      `vector index ${name}`,
+      invalidVectorSearch,
+    ),
+    value,
+  }));
   const queryUnit = unitVector(query.vector);
   if (queryUnit === null) return [];
   const entries = await reader.projectTable(
@@ -214,19 +221,4 @@ function unitVector(vector: readonly number[]): Float64Array | null {
   const norm = Math.sqrt(sum);
   if (norm === 0 || !Number.isFinite(norm)) return null;
   return Float64Array.from(vector, (x) => x / norm);
-}
-
-function checkedEquality(
-  index: ResolvedVectorIndex,
-  name: string,
-  equality: VectorEquality,
-): { position: number; value: Value | undefined } {
-  const position = index.filterFields.indexOf(equality.field);
-  if (position < 0) {
-    throw invalidVectorSearch(
-      `Filter on "${equality.field}" is not in the filterFields of vector index ${name}` +
-        ` (${index.filterFields.map((f) => `"${f}"`).join(", ") || "none"}).`,
-    );
-  }
-  return { position, value: equality.value };
 }
