@@ -65,6 +65,10 @@ describe("search through the official clients", () => {
       "Firefox",
     ]);
     expect(await http.query(search, { text: "zebra" })).toEqual([]);
+    await expect(http.query(search, { text: "w ".repeat(17) })).rejects.toThrow(
+      /17 terms, more than the maximum of 16/,
+    );
+    expect(await http.query(search, { text: "dog" })).toEqual(["Dogs"]);
   });
 
   test("a search paginates to the end", async () => {
@@ -126,5 +130,12 @@ describe("search through the official clients", () => {
     await expect(http.action(similar, { vector: [1, 0] })).rejects.toThrow(
       /2 dimensions, the index has 3/,
     );
+    await expect(http.action(similar, { vector: [] })).rejects.toThrow(
+      /non-empty/,
+    );
+    const again = (await http.action(similar, { vector: [0, 1, 0] })) as {
+      title: string;
+    }[];
+    expect(again[0]?.title).toBe("Dogs");
   });
 });
