@@ -53,13 +53,12 @@ test("search and vector indexes are parsed with their staged variants", () => {
 });
 
 test("malformed search and vector indexes are refused with InvalidSchema", () => {
-  const refused = (table: Record<string, unknown>, message: RegExp) =>
+  const refused = (table: Record<string, unknown>, message: RegExp) => {
+    expect(withIndexes(table)).toThrow(message);
     expect(withIndexes(table)).toThrow(
-      expect.objectContaining({
-        shortMsg: "InvalidSchema",
-        message: expect.stringMatching(message),
-      }),
+      expect.objectContaining({ shortMsg: "InvalidSchema" }),
     );
+  };
   refused(vector({ dimensions: 1 }), /between 2 and 4096, received 1/);
   refused(vector({ dimensions: 4097 }), /between 2 and 4096/);
   refused(vector({ dimensions: "3" }), /received "3"/);

@@ -10,13 +10,12 @@ const valid = {
 };
 
 test("malformed vector search queries are refused with InvalidVectorSearch", () => {
-  const refused = (query: unknown, message: RegExp) =>
+  const refused = (query: unknown, message: RegExp) => {
+    expect(() => parseVectorSearchQuery(query)).toThrow(message);
     expect(() => parseVectorSearchQuery(query)).toThrow(
-      expect.objectContaining({
-        shortMsg: "InvalidVectorSearch",
-        message: expect.stringMatching(message),
-      }),
+      expect.objectContaining({ shortMsg: "InvalidVectorSearch" }),
     );
+  };
   refused("docs.by_v", /must be an object/);
   refused({ ...valid, indexName: "docs" }, /"table.index"/);
   refused({ ...valid, indexName: 3 }, /"table.index"/);
